@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* The carving pass. Each region is read once in chunks (plus a small look-behind for
+ * object headers and look-ahead for their values); every pointer-aligned word is compared
+ * with the str/bytes type pointers, and only hits are validated. A hit belongs to the
+ * chunk holding its type word, so objects straddling chunks are found exactly once. */
+#include <stdlib.h>
+#include <string.h>
+#include "scan.h"
+#include "util/limits.h"
+#include "util/span.h"
+#include "validators/validators.h"
+
+#define HEADER_MAX 128u
+
+struct scanner {
+  const struct crv_scan_cfg *cfg;
+  crv_summary *sum;
+  /* the current window of memory */
+  uint64_t win_base;
+  const uint8_t *win;
+  size_t win_len;
+  /* the value of the current object when it is not inside the window */
+  uint8_t *scratch;
+  size_t scratch_cap;
+  int stopped;
+};
+
+/* Bytes at [addr, addr+n): from the window when inside it, else read into dst.
+ * *p points at them; returns how many are available (< n at a hole). */
+static size_t view(struct scanner *sc, uint64_t addr, size_t n, uint8_t *dst,
+                   const uint8_t **p)
+{
+  if (addr >= sc->win_base && addr - sc->win_base <= sc->win_len &&
+      n <= sc->win_len - (size_t)(addr - sc->win_base)) {
+    *p = sc->win + (addr - sc->win_base);
+    return n;
+  }
+  *p = dst;
+  return crvi_space_read(sc->cfg->space, addr, dst, n);
+}
+
+static int grow_scratch(struct scanner *sc, size_t need)
+{
+  if (need <= sc->scratch_cap)
+    return 0;
+  size_t cap = sc->scratch_cap ? sc->scratch_cap : 4096;
+  while (cap < need)
+    cap *= 2;
+  uint8_t *p = realloc(sc->scratch, cap);
+  if (!p)
+    return -1;
+  sc->scratch = p;
+  sc->scratch_cap = cap;
+  return 0;
+}
+
+static int is_pointer(void *user, uint64_t v)
+{
+  return crvi_space_find(((struct scanner *)user)->cfg->space, v) != NULL;
+}
+
+static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
+{
+  const struct crv_scan_cfg *cfg = sc->cfg;
+  const struct crv_layout *l = cfg->layout;
+  uint64_t obj = type_word_at - l->hdr->off_type;
+  uint8_t hbuf[HEADER_MAX];
+  const uint8_t *h, *d;
+  struct crv_obj_info info;
+  int r, type;
+  size_t hneed = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
+
+  sc->sum->candidates++;
+  if (type_word_at < l->hdr->off_type)
+    goto reject;
+  size_t havail = view(sc, obj, hneed, hbuf, &h);
+  if (is_text && l->pep393) {
+    r = crvi_check_pep393_header(l, h, havail, obj, cfg->max_value, &info);
+    type = CRV_OBJ_STR;
+  } else if (is_text) {
+    r = crvi_check_ubuf_header(l, h, havail, obj, cfg->max_value, &info);
+    type = l->bytes_is_str27 ? CRV_OBJ_UNICODE27 : CRV_OBJ_STR;
+  } else {
+    r = crvi_check_bytes_header(l, h, havail, obj, cfg->max_value, &info);
+    type = l->bytes_is_str27 ? CRV_OBJ_STR27 : CRV_OBJ_BYTES;
+  }
+  /* Count a too-long candidate only when its value would fit in the memory it claims:
+   * a stray pointer to the type with a garbage length is not a missed object. */
+  if (r == CRV_R_OVER_CAP && info.length <= UINT64_MAX / 8 &&
+      crvi_space_find(cfg->space, obj + info.length * info.unit) &&
+      crvi_space_find(cfg->space, obj) == crvi_space_find(cfg->space, obj + info.length * info.unit))
+    sc->sum->over_cap++;
+  if (r != CRV_VALID)
+    goto reject;
+  size_t dneed = (size_t)info.data_bytes + info.unit;
+  if (grow_scratch(sc, dneed) != 0)
+    goto reject;
+  if (view(sc, info.data_addr, dneed, sc->scratch, &d) < dneed)
+    goto reject;
+  if (is_text && l->pep393)
+    r = crvi_check_pep393_data(&info, d);
+  else if (is_text)
+    r = crvi_check_ubuf_data(&info, d);
+  else
+    r = crvi_check_nul(&info, d);
+  if (r != CRV_VALID)
+    goto reject;
+
+  crv_object o;
+  memset(&o, 0, sizeof o);
+  if (info.hash == -1) {
+    o.hash_check = CRV_HASH_UNSET;
+  } else if (cfg->key) {
+    int64_t want = crvi_pyhash(l->hash, cfg->key, l->hdr->ptr_size, d, (size_t)info.data_bytes,
+                               info.unit);
+    o.hash_check = want == info.hash ? CRV_HASH_MATCH : CRV_HASH_MISMATCH;
+    if (o.hash_check == CRV_HASH_MISMATCH && !cfg->keep_mismatch)
+      goto reject;
+  } else {
+    o.hash_check = CRV_HASH_UNVERIFIED;
+  }
+  o.addr = obj;
+  o.ob_type = span_word(h + l->hdr->off_type, l->hdr->ptr_size);
+  o.type = type;
+  o.length = info.length;
+  o.kind = info.unit;
+  o.ascii = info.ascii;
+  o.interned = info.interned;
+  o.hash = info.hash;
+  o.status = crvi_classify_status(l, h, havail, is_pointer, sc, &o.refcnt);
+  const struct crv_region *reg = crvi_space_find(cfg->space, obj);
+  o.region = reg ? reg->name : NULL;
+  o.data = d;
+  o.data_len = (size_t)info.data_bytes;
+
+  sc->sum->objects++;
+  sc->sum->by_type[type]++;
+  sc->sum->by_status[o.status]++;
+  sc->sum->by_hash_check[o.hash_check]++;
+  if (cfg->on_object && cfg->on_object(cfg->user, &o))
+    sc->stopped = 1;
+  return;
+reject:
+  sc->sum->rejected++;
+}
+
+/* Compare every aligned word of [from, to) (window offsets) with the type pointers. */
+static void scan_words(struct scanner *sc, size_t from, size_t to)
+{
+  const struct crv_scan_cfg *cfg = sc->cfg;
+  const unsigned w = cfg->layout->hdr->ptr_size;
+  const uint64_t t1 = cfg->text_type, t2 = cfg->bytes_type;
+  const uint8_t *b = sc->win;
+  size_t o = from + (size_t)((w - ((sc->win_base + from) & (w - 1))) & (w - 1));
+  if (w == 8) {
+    for (; o + 8 <= to && !sc->stopped; o += 8) {
+      uint64_t v;
+      memcpy(&v, b + o, 8); /* x86-64 and i386 hosts are little-endian */
+      if (v == t1 || v == t2)
+        candidate(sc, sc->win_base + o, v == t1);
+    }
+  } else {
+    for (; o + 4 <= to && !sc->stopped; o += 4) {
+      uint32_t v;
+      memcpy(&v, b + o, 4);
+      if (v == t1 || v == t2)
+        candidate(sc, sc->win_base + o, v == t1);
+    }
+  }
+}
+
+crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
+{
+  struct scanner sc = {.cfg = cfg, .sum = sum};
+  struct crv_space *s = cfg->space;
+  size_t chunk = cfg->chunk < CRV_MIN_CHUNK ? CRV_MIN_CHUNK : cfg->chunk;
+  size_t cap = CRV_CHUNK_LOOKBEHIND + chunk + CRV_CHUNK_LOOKAHEAD;
+  uint8_t *buf = malloc(cap);
+  uint64_t total = crvi_space_total(s), done = 0;
+  crv_err e = CRV_OK;
+  if (!buf)
+    return CRV_ERR_NOMEM;
+  chunk &= ~(size_t)7; /* keep chunk starts pointer-aligned */
+  for (size_t i = 0; i < s->n && !sc.stopped && e == CRV_OK; i++) {
+    const struct crv_region *r = &s->r[i];
+    uint64_t size = r->end - r->start;
+    uint64_t present = r->present < size ? r->present : size;
+    sum->regions++;
+    if (present < size)
+      sum->holes++;
+    for (uint64_t off = 0; off < present; off += chunk) {
+      if (cfg->stop && *cfg->stop) {
+        sum->interrupted = 1;
+        e = CRV_ERR_ABORTED;
+        break;
+      }
+      if (cfg->byte_budget && done >= cfg->byte_budget) {
+        sc.stopped = 1;
+        break;
+      }
+      uint64_t pos = r->start + off;
+      uint64_t lb = off < CRV_CHUNK_LOOKBEHIND ? off : CRV_CHUNK_LOOKBEHIND;
+      uint64_t body = present - off < chunk ? present - off : chunk;
+      uint64_t la = present - off - body;
+      if (la > CRV_CHUNK_LOOKAHEAD)
+        la = CRV_CHUNK_LOOKAHEAD;
+      size_t want = (size_t)(lb + body + la);
+      size_t got = crvi_space_read(s, pos - lb, buf, want);
+      if (got < lb + body) {
+        sum->holes++; /* the file shrank or failed while reading */
+        if (got <= lb)
+          break;
+        body = got - lb;
+      }
+      sc.win_base = pos - lb;
+      sc.win = buf;
+      sc.win_len = got;
+      scan_words(&sc, (size_t)lb, (size_t)(lb + body));
+      sum->bytes_scanned += body;
+      done += body;
+      if (cfg->progress.fn)
+        cfg->progress.fn(cfg->progress.user, "carving", done, total);
+      if (sc.stopped)
+        break;
+    }
+  }
+  free(buf);
+  free(sc.scratch);
+  return e;
+}

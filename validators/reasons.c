@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#include "validators.h"
+
+static const char *const names[CRV_R_COUNT] = {
+    [CRV_VALID] = "valid",
+    [CRV_R_SHORT] = "header-unreadable",
+    [CRV_R_LENGTH] = "length-negative",
+    [CRV_R_OVER_CAP] = "length-over-cap",
+    [CRV_R_INTERNED] = "interned-range",
+    [CRV_R_KIND] = "kind",
+    [CRV_R_NOT_READY] = "not-ready",
+    [CRV_R_ASCII_KIND] = "ascii-kind",
+    [CRV_R_WSTR] = "wstr",
+    [CRV_R_UTF8] = "utf8",
+    [CRV_R_DATA_PTR] = "data-pointer",
+    [CRV_R_NUL] = "nul-terminator",
+    [CRV_R_NOT_CANONICAL] = "kind-not-canonical",
+    [CRV_R_CODEPOINT] = "code-point-range",
+    [CRV_R_HASH] = "hash-mismatch",
+    [CRV_R_SSTATE] = "sstate-range",
+    [CRV_R_DATA_SHORT] = "data-unreadable",
+};
+
+const char *crvi_reason_name(int reason)
+{
+  if (reason < 0 || reason >= CRV_R_COUNT || !names[reason])
+    return "unknown";
+  return names[reason];
+}
