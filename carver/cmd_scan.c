@@ -45,7 +45,8 @@ static const struct cli_opt scan_opts[] = {
     {"no-progress", 0, NULL, "no progress line on stderr (shown only on a terminal)",
      OPT_NO_PROGRESS},
     {"quiet", 'q', NULL, "errors only on stderr", OPT_QUIET},
-    {"verbose", 'v', NULL, "more detail on stderr (detection steps)", OPT_VERBOSE},
+    {"verbose", 'v', NULL, "more detail on stderr: detection steps; twice: every rejected\n"
+     "                             candidate with its reason", OPT_VERBOSE},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP},
 };
 #define N_SCAN_OPTS (sizeof scan_opts / sizeof scan_opts[0])
@@ -141,6 +142,13 @@ static int emit_object(void *user, const crv_object *o)
   return em->err != CRV_OK; /* stop on a write error: nothing more could be saved */
 }
 
+static void report_reject(void *user, uint64_t addr, int is_text, int reason)
+{
+  (void)user;
+  fprintf(stderr, "%s: rejected %s candidate at 0x%llx: %s\n", cli_prog,
+          is_text ? "text" : "bytes", (unsigned long long)addr, crv_reason_name(reason));
+}
+
 static FILE *open_output(const char *path, int force)
 {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
@@ -187,7 +195,7 @@ int cmd_scan(int argc, char **argv)
     case OPT_KEEP_MISMATCH: keep_mismatch = 1; break;
     case OPT_NO_PROGRESS: no_progress = 1; break;
     case OPT_QUIET: cli_verbosity = -1; break;
-    case OPT_VERBOSE: cli_verbosity = 1; break;
+    case OPT_VERBOSE: cli_verbosity++; break;
     case OPT_BASE:
       if (crvi_parse_hex_u64(optarg, &v) != 0) {
         cli_usage_error("scan ", "--base: '%s' is not a hex address", optarg);
@@ -377,6 +385,8 @@ int cmd_scan(int argc, char **argv)
   e = crvi_writer_meta(w, &meta);
   if (e == CRV_OK) {
     cfg.on_object = emit_object;
+    if (cli_verbosity > 1)
+      cfg.on_reject = report_reject;
     cfg.user = &em;
     e = crvi_scan(&cfg, &sum);
     progress_end(&ps);

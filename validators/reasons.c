@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "validators.h"
+#include "carver/object.h"
+
+_Static_assert(CRV_R_COUNT <= CRV_MAX_REASONS, "reason codes must fit crv_summary");
 
 static const char *const names[CRV_R_COUNT] = {
     [CRV_VALID] = "valid",
@@ -21,7 +24,7 @@ static const char *const names[CRV_R_COUNT] = {
     [CRV_R_DATA_SHORT] = "data-unreadable",
 };
 
-const char *crvi_reason_name(int reason)
+const char *crv_reason_name(int reason)
 {
   if (reason < 0 || reason >= CRV_R_COUNT || !names[reason])
     return "unknown";

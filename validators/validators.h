@@ -29,7 +29,7 @@ enum crv_reason {
   CRV_R_COUNT
 };
 
-const char *crvi_reason_name(int reason);
+/* Reason names: crv_reason_name() in carver/object.h. */
 
 /* What a header validator learned about a candidate object. */
 struct crv_obj_info {

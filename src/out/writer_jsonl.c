@@ -199,6 +199,13 @@ static crv_err js_summary(struct crv_writer *w, const crv_summary *s)
   js_count_map(w, "by_hash_check", CRV_HASH_CHECK_COUNT, crv_hash_check_name, s->by_hash_check);
   js_kv_u64(w, "candidates", s->candidates);
   js_kv_u64(w, "rejected", s->rejected);
+  js_key(w, "rejected_by");
+  crvi_buf_putc(&w->buf, '{');
+  for (int i = 0, k = 0; i < CRV_MAX_REASONS; i++)
+    if (s->rejected_by[i])
+      crvi_buf_printf(&w->buf, "%s\"%s\":%" PRIu64, k++ ? "," : "", crv_reason_name(i),
+                      s->rejected_by[i]);
+  crvi_buf_putc(&w->buf, '}');
   js_kv_u64(w, "over_cap", s->over_cap);
   js_kv_u64(w, "bytes_scanned", s->bytes_scanned);
   js_kv_u64(w, "regions", s->regions);

@@ -195,7 +195,7 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
   const char *names[CRV_OBJ_TYPE_COUNT];
   uint64_t counts[CRV_OBJ_TYPE_COUNT];
   size_t nt = crvi_w_by_type(s, names, counts);
-  msgpack_pack_map(pk, 13);
+  msgpack_pack_map(pk, 14);
   mp_kv_str(w, "record", "summary", &e);
   mp_kv_u64(pk, "objects", s->objects);
   mp_key(pk, "by_type");
@@ -206,6 +206,14 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
   mp_count_map(w, "by_hash_check", CRV_HASH_CHECK_COUNT, crv_hash_check_name, s->by_hash_check);
   mp_kv_u64(pk, "candidates", s->candidates);
   mp_kv_u64(pk, "rejected", s->rejected);
+  size_t nr = 0;
+  for (int i = 0; i < CRV_MAX_REASONS; i++)
+    nr += s->rejected_by[i] != 0;
+  mp_key(pk, "rejected_by");
+  msgpack_pack_map(pk, nr);
+  for (int i = 0; i < CRV_MAX_REASONS; i++)
+    if (s->rejected_by[i])
+      mp_kv_u64(pk, crv_reason_name(i), s->rejected_by[i]);
   mp_kv_u64(pk, "over_cap", s->over_cap);
   mp_kv_u64(pk, "bytes_scanned", s->bytes_scanned);
   mp_kv_u64(pk, "regions", s->regions);

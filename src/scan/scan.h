@@ -62,6 +62,8 @@ struct crv_scan_cfg {
   uint64_t byte_budget;    /* stop after this many bytes (0: no limit) */
   const volatile sig_atomic_t *stop;
   crv_object_fn on_object;
+  /* Optional: told of every rejected candidate (addr of the would-be object, reason). */
+  void (*on_reject)(void *user, uint64_t addr, int is_text, int reason);
   void *user;
   struct crv_progress progress;
 };

@@ -67,7 +67,7 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
   uint8_t hbuf[HEADER_MAX];
   const uint8_t *h, *d;
   struct crv_obj_info info;
-  int r, type;
+  int r = CRV_R_SHORT, type;
   size_t hneed = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
 
   sc->sum->candidates++;
@@ -93,6 +93,7 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
   if (r != CRV_VALID)
     goto reject;
   size_t dneed = (size_t)info.data_bytes + info.unit;
+  r = CRV_R_DATA_SHORT;
   if (grow_scratch(sc, dneed) != 0)
     goto reject;
   if (view(sc, info.data_addr, dneed, sc->scratch, &d) < dneed)
@@ -114,6 +115,7 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
     int64_t want = crvi_pyhash(l->hash, cfg->key, l->hdr->ptr_size, d, (size_t)info.data_bytes,
                                info.unit);
     o.hash_check = want == info.hash ? CRV_HASH_MATCH : CRV_HASH_MISMATCH;
+    r = CRV_R_HASH;
     if (o.hash_check == CRV_HASH_MISMATCH && !cfg->keep_mismatch)
       goto reject;
   } else {
@@ -142,6 +144,10 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
   return;
 reject:
   sc->sum->rejected++;
+  if (r > 0 && r < CRV_MAX_REASONS)
+    sc->sum->rejected_by[r]++;
+  if (cfg->on_reject)
+    cfg->on_reject(cfg->user, obj, is_text, r);
 }
 
 /* Compare every aligned word of [from, to) (window offsets) with the type pointers. */

@@ -52,8 +52,11 @@ const char *crv_obj_type_name(int type);
 int crv_obj_type_is_text(int type);
 const char *crv_hash_check_name(int check);
 const char *crv_status_name(int status);
+/* Name of a validator reason code (see validators/validators.h); "unknown" when out of range. */
+const char *crv_reason_name(int reason);
 
 #define CRV_MAX_SOURCES_LISTED 64
+#define CRV_MAX_REASONS 32
 
 typedef struct crv_meta {
   const char *tool_version;
@@ -75,6 +78,7 @@ typedef struct crv_summary {
   uint64_t by_hash_check[CRV_HASH_CHECK_COUNT];
   uint64_t candidates;      /* type-pointer hits examined */
   uint64_t rejected;        /* candidates that failed a validator */
+  uint64_t rejected_by[CRV_MAX_REASONS]; /* per validator reason (crv_reason_name) */
   uint64_t over_cap;        /* candidates rejected only for exceeding --max-len */
   uint64_t bytes_scanned;
   uint64_t regions;
