@@ -14,6 +14,7 @@
 #include "out/writer.h"
 #include "scan/scan.h"
 #include "source/dumpname.h"
+#include "inputs.h"
 #include "util/limits.h"
 
 enum {
@@ -115,12 +116,6 @@ static void progress_end(struct progress_state *p)
   if (p->shown)
     fputs("\r\033[K", stderr);
   p->shown = 0;
-}
-
-static void space_warn(void *user, const char *msg)
-{
-  (void)user;
-  cli_warn("%s", msg);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -271,41 +266,14 @@ int cmd_scan(int argc, char **argv)
 
   /* The address space. */
   struct crv_space space;
-  char *dir_maps = NULL;
-  size_t used_bases = 0;
-  crv_err e = CRV_OK;
+  struct cli_inputs in = {.paths = argv + optind, .n_paths = (size_t)(argc - optind),
+                          .bases = bases, .n_bases = n_bases, .maps_path = maps_path};
   crvi_space_init(&space);
   space.warn = space_warn;
-  for (int i = optind; i < argc && e == CRV_OK; i++) {
-    struct stat st;
-    struct crv_dumpname dn;
-    const char *slash = strrchr(argv[i], '/');
-    if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-      char *m = NULL;
-      e = crvi_space_add_dir(&space, argv[i], &m);
-      if (m && !dir_maps)
-        dir_maps = m;
-      else
-        free(m);
-    } else if (crvi_dumpname_parse(slash ? slash + 1 : argv[i], &dn)) {
-      e = crvi_space_add_file(&space, argv[i], 0, 0);
-    } else if (used_bases < n_bases) {
-      e = crvi_space_add_file(&space, argv[i], 1, bases[used_bases++]);
-    } else {
-      e = crvi_space_add_file(&space, argv[i], 0, 0); /* explains the naming rules */
-    }
-  }
-  if (e == CRV_OK && used_bases < n_bases)
-    cli_warn("%zu --base value(s) left unused: each applies to one plain file, in order",
-             n_bases - used_bases);
-  if (e == CRV_OK)
-    e = crvi_space_finish(&space);
-  if (e == CRV_OK && (maps_path || dir_maps))
-    e = crvi_space_apply_maps(&space, maps_path ? maps_path : dir_maps);
+  crv_err e = cli_open_inputs(&space, &in);
   if (e != CRV_OK) {
     cli_error("%s", space.errmsg[0] ? space.errmsg : crv_strerror(e));
     crvi_space_free(&space);
-    free(dir_maps);
     return cli_exit_for(e);
   }
 
@@ -423,6 +391,5 @@ done:
     rc = EXIT_OUTPUT;
   }
   crvi_space_free(&space);
-  free(dir_maps);
   return rc;
 }

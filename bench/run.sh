@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# carver throughput benchmark: a >= 1 GiB dump of a real CPython 3.11 process, scanned by
+# `cat` (plain read), `strings -a` and `carver scan`; prints throughput, ratios and peak RSS
+# against the goals. See bench/README.md. Writes nothing into the repository.
+#
+# Usage: bench/run.sh [--fresh] [--dir DIR] [--size-mib N] [--reps N] [--no-build]
+#   --dir DIR      work directory (default $CARVER_BENCH_DIR or /tmp/carver-bench);
+#                  the dump lives in DIR/dump and is reused when present
+#   --fresh        rebuild the dump even if one exists
+#   --size-mib N   str/bytes the workload allocates (default 1126, about 1.1 GiB)
+#   --reps N       timed repetitions per tool; the median is reported (default 3)
+#   --no-build     use $CARVER (default $BUILD_DIR/carver/carver) as it is
+# Environment: BUILD_DIR (default /tmp/bench-build), CARVER, PYTHON (default /usr/bin/python3).
+# Exit status: 0 when every measurement ran (goals missed or not), non-zero otherwise.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+work=${CARVER_BENCH_DIR:-/tmp/carver-bench}
+size_mib=1126
+reps=3
+fresh=0
+build=1
+build_dir=${BUILD_DIR:-/tmp/bench-build}
+python=${PYTHON:-/usr/bin/python3}
+
+die() { echo "bench: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --fresh) fresh=1 ;;
+    --dir) [ $# -ge 2 ] || die "--dir needs a value"; work=$2; shift ;;
+    --size-mib) [ $# -ge 2 ] || die "--size-mib needs a value"; size_mib=$2; shift ;;
+    --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+  shift
+done
+case $size_mib in ''|*[!0-9]*) die "--size-mib: not a number" ;; esac
+case $reps in ''|*[!0-9]*|0) die "--reps: not a positive number" ;; esac
+
+for tool in strings /usr/bin/time "$python" awk; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is needed"
+done
+
+# 1. carver
+carver=${CARVER:-$build_dir/carver/carver}
+if [ "$build" = 1 ] && [ -z "${CARVER:-}" ]; then
+  echo "bench: building carver (Release) in $build_dir" >&2
+  { cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+    cmake --build "$build_dir" -j2 --target carver >/dev/null; } || die "build failed"
+fi
+[ -x "$carver" ] || die "$carver: not found (build it, or set CARVER)"
+
+# 2. the dump
+dump=$work/dump
+mkdir -p "$work" || die "cannot create $work"
+if [ "$fresh" = 1 ] || [ ! -f "$work/dump.ok" ]; then
+  rm -f "$work/dump.ok"
+  if [ -d "$dump" ]; then
+    rm -f "$dump"/task.*.vma "$dump/maps"
+    rmdir "$dump" 2>/dev/null || die "$dump holds other files; remove it"
+  fi
+  echo "bench: building a ${size_mib} MiB dump of $python in $dump" >&2
+  "$python" "$here/mkdump.py" "$dump" --size-mib "$size_mib" --python "$python" ||
+    die "making the dump failed"
+  echo "$size_mib" > "$work/dump.ok"
+else
+  have=$(cat "$work/dump.ok")
+  echo "bench: reusing the ${have} MiB dump in $dump (--fresh rebuilds it)" >&2
+fi
+
+files=("$dump"/task.*.vma)
+[ -f "${files[0]}" ] || die "no dump files in $dump"
+bytes=$(cat "${files[@]}" | wc -c) || die "cannot read the dump"   # also warms the cache
+cat "${files[@]}" > /dev/null
+
+# Wall time of a command in seconds (9 decimals); its output goes where the caller says.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+failed=0
+run_timed() { # name cmd... ; sets T (median seconds) and RSS (largest peak RSS, KiB)
+  local name=$1 i t0 t1 rc times=() rss=0 m
+  shift
+  for ((i = 0; i < reps; i++)); do
+    t0=$(now)
+    /usr/bin/time -f %M -o "$work/time.out" "$@" > /dev/null 2> "$work/stderr.out"
+    rc=$?
+    t1=$(now)
+    if [ "$rc" -ne 0 ]; then
+      echo "bench: $name failed (exit $rc):" >&2
+      sed 's/^/  /' "$work/stderr.out" >&2
+      failed=1
+    fi
+    times+=("$(elapsed "$t0" "$t1")")
+    m=$(tail -n 1 "$work/time.out")
+    case $m in ''|*[!0-9]*) m=0 ;; esac
+    [ "$m" -gt "$rss" ] && rss=$m
+  done
+  T=$(median "${times[@]}")
+  RSS=$rss
+  echo "bench: $name: ${times[*]} s (median $T s), peak RSS $rss KiB" >&2
+}
+
+echo "bench: $(( ${#files[@]} )) files, $bytes bytes; $reps runs each" >&2
+run_timed "cat" cat "${files[@]}";                                     t_cat=$T
+run_timed "strings -a" strings -a "${files[@]}";                       t_str=$T
+# msgpack to standard output (not to /dev/null with -o --force: carver sets the mode of
+# its output file to 0600, and as root that would be /dev/null's mode)
+run_timed "carver" "$carver" scan "$dump" --format msgpack -q;         t_crv=$T; rss_crv=$RSS
+run_timed "carver 64K" "$carver" scan "$dump" --format msgpack -q --chunk-size 64K
+t_c64=$T; rss_c64=$RSS
+
+# One summary run: the objects found prove the scan did the work.
+out=$work/summary.jsonl
+rm -f "$out"
+"$carver" scan "$dump" --format jsonl -q -o "$out" --force
+rc=$?
+if [ "$rc" -ne 0 ]; then
+  echo "bench: carver summary run failed (exit $rc)" >&2
+  failed=1
+fi
+summary=$(tail -n 1 "$out" 2>/dev/null)
+rm -f "$out" "$work/time.out" "$work/stderr.out"
+objects=$(printf '%s' "$summary" | "$python" -c '
+import json, sys
+try:
+    s = json.loads(sys.stdin.read())
+    assert s["record"] == "summary"
+    print("%d objects (str %d, bytes %d; live %d, freed %d), %d candidates, %d rejected" % (
+        s["objects"], s["by_type"]["str"], s["by_type"]["bytes"], s["by_status"]["live"],
+        s["by_status"]["freed"], s["candidates"], s["rejected"]))
+except Exception:
+    sys.exit(1)
+') || { objects="(no summary)"; failed=1; }
+
+awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
+    -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" \
+    -v rss="$rss_crv" -v rss64="$rss_c64" -v objects="$objects" -v date="$(date -u +%F)" \
+    -v cpus="$(nproc)" -v py="$("$python" -c 'import sys; print(sys.version.split()[0])')" '
+function mbs(t) { return t > 0 ? bytes / t / 1e6 : 0 }
+function verdict(ok) { return ok ? "PASS" : "MISS" }
+BEGIN {
+  printf "\ncarver benchmark, %s, %d CPUs, dump of CPython %s: %d files, %.1f MiB, median of %d\n\n",
+         date, cpus, py, files, bytes / 1048576, reps
+  printf "%-34s %9s %10s\n", "tool", "seconds", "MB/s"
+  printf "%-34s %9.3f %10.1f\n", "plain read (cat)", t_cat, mbs(t_cat)
+  printf "%-34s %9.3f %10.1f\n", "strings -a", t_str, mbs(t_str)
+  printf "%-34s %9.3f %10.1f\n", "carver scan (default chunk 4M)", t_crv, mbs(t_crv)
+  printf "%-34s %9.3f %10.1f\n", "carver scan --chunk-size 64K", t_c64, mbs(t_c64)
+  printf "\ncarver found %s\n\n", objects
+  up = t_crv > 0 ? t_str / t_crv : 0
+  down = t_cat > 0 ? t_crv / t_cat : 0
+  printf "%-34s %12s %10s %6s\n", "goal", "measured", "target", ""
+  printf "%-34s %11.1fx %10s %6s\n", "carver vs strings -a (speed-up)", up, ">= 10x", verdict(up >= 10)
+  printf "%-34s %11.2fx %10s %6s\n", "carver vs plain read (slowdown)", down, "<= 3x", verdict(down <= 3)
+  printf "%-34s %8.1f MiB %10s %6s\n", "carver peak RSS (default chunk)", rss / 1024, "< 128 MiB", verdict(rss / 1024 < 128)
+  printf "%-34s %8.1f MiB %10s %6s\n", "carver peak RSS (--chunk-size 64K)", rss64 / 1024, "< 128 MiB", verdict(rss64 / 1024 < 128)
+}'
+
+if [ "$failed" -ne 0 ]; then
+  echo "bench: some measurements failed to run (see above)" >&2
+  exit 1
+fi
+exit 0
