@@ -20,11 +20,28 @@ struct crv_region {
   int fd;               /* opened on demand, -1 when closed */
 };
 
+/* What a source learned from outside the dumped memory: the interpreter's ELF .dynsym
+ * (live processes, cores whose interpreter file is present) and the process environment.
+ * Zeroed by crvi_space_init; filled by sources that can. */
+struct crv_hints {
+  int have_types;                  /* type addresses below come from .dynsym */
+  uint64_t type_type, text_type, bytes_type; /* PyType_Type, PyUnicode_Type, PyBytes_Type
+                                              (2.7: PyString_Type as bytes) */
+  int have_key;                    /* hash_secret holds _Py_HashSecret as read */
+  uint8_t hash_secret[24];
+  int have_seed;                   /* PYTHONHASHSEED from /proc/PID/environ */
+  uint32_t seed;
+  int seed_random;                 /* PYTHONHASHSEED=random or unset */
+  char version[16];                /* "3.11" from the interpreter file name, or "" */
+  char interpreter[256];           /* path of the ELF file the symbols came from */
+};
+
 struct crv_space {
   struct crv_region *r;
   size_t n, cap;
   int64_t pid;        /* -1 when unknown */
   int maps_applied;
+  struct crv_hints hints;
   unsigned open_fds;
   char errmsg[512];   /* detail of the last error */
   void (*warn)(void *user, const char *msg); /* optional warning sink */
