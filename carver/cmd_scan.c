@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "hash/pyhash.h"
 #include "out/writer.h"
+#include "scan/key.h"
 #include "scan/scan.h"
 #include "source/dumpname.h"
 #include "inputs.h"
@@ -68,6 +69,14 @@ static void scan_help(void)
          "Hashes are verified when the key is known (--hash-key, --hash-seed, or a zero key\n"
          "confirmed by the objects themselves); otherwise hash_check is \"unverified\".\n\n");
   cli_print_exit_codes(stdout);
+}
+
+static int known_python(const char *v)
+{
+  for (size_t i = 0; i < crvi_layout_count(); i++)
+    if (strcmp(crvi_layout_at(i)->python, v) == 0)
+      return 1;
+  return 0;
 }
 
 static volatile sig_atomic_t stop_signal;
@@ -186,7 +195,14 @@ int cmd_scan(int argc, char **argv)
     case OPT_OUTPUT: out_path = optarg; break;
     case OPT_FORCE: force = 1; break;
     case OPT_MAPS: maps_path = optarg; break;
-    case OPT_PYTHON: python = optarg; break;
+    case OPT_PYTHON:
+      python = optarg;
+      if (!known_python(python)) {
+        cli_usage_error("scan ", "--python: '%s' is no CPython version carver knows "
+                        "(see '%s layouts')", optarg, cli_prog);
+        return EXIT_USAGE;
+      }
+      break;
     case OPT_KEEP_MISMATCH: keep_mismatch = 1; break;
     case OPT_NO_PROGRESS: no_progress = 1; break;
     case OPT_QUIET: cli_verbosity = -1; break;
@@ -322,11 +338,31 @@ int cmd_scan(int argc, char **argv)
       .space = &space, .layout = ver.layout, .text_type = types.text_type,
       .bytes_type = types.bytes_type, .max_value = max_value, .chunk = (size_t)chunk,
       .keep_mismatch = keep_mismatch, .stop = &stop_signal, .progress = pr};
-  if (key_source) {
+  const struct crv_region *image = crvi_space_find(&space, types.type_type);
+  if (image) {
+    cfg.image_start = image->start;
+    cfg.image_end = image->end;
+  }
+  struct crv_key_choice kc;
+  e = crvi_key_choose(&space, &types, cfg, key_source ? &key : NULL, key_source, &kc);
+  if (e == CRV_ERR_ABORTED) {
+    rc = EXIT_SIGNAL_BASE + stop_signal;
+    goto done;
+  }
+  if (kc.note[0])
+    cli_warn("%s", kc.note);
+  if (kc.known) {
+    key = kc.key;
     cfg.key = &key;
-  } else if (strcmp(ver.source, "layout") != 0 && crvi_probe_zero_key(cfg, &key)) {
-    cfg.key = &key;
-    key_source = "zero";
+    key_source = kc.source;
+  }
+  if (cli_verbosity > 0) {
+    if (kc.known)
+      fprintf(stderr, "%s: hash key from %s (confirmed by %u of %zu cached hashes%s)\n",
+              cli_prog, kc.source, kc.agree, kc.samples, kc.found_at ? ", found in memory" : "");
+    else
+      fprintf(stderr, "%s: hash key unknown (%zu cached hashes tried); hash_check is "
+              "\"unverified\"\n", cli_prog, kc.samples);
   }
 
   out = out_path ? open_output(out_path, force) : stdout;

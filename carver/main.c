@@ -38,9 +38,13 @@ static void print_version(void)
 
 int cmd_layouts(int argc, char **argv)
 {
-  (void)argv;
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("Usage: %s layouts\nList the built-in CPython layouts: one per version and "
+           "architecture.\n", cli_prog);
+    return EXIT_FOUND;
+  }
   if (argc > 1) {
-    cli_usage_error("layouts ", "unexpected argument");
+    cli_usage_error("layouts ", "unexpected argument '%s'", argv[1]);
     return EXIT_USAGE;
   }
   printf("%-24s %-7s %-7s %-12s %s\n", "layout", "python", "arch", "header", "family");
@@ -54,7 +58,7 @@ int cmd_layouts(int argc, char **argv)
 int main(int argc, char **argv)
 {
   if (argc < 2) {
-    main_help(stderr);
+    cli_usage_error(NULL, "no command given (scan, layouts)");
     return EXIT_USAGE;
   }
   const char *cmd = argv[1];

@@ -22,6 +22,8 @@ static const char *const names[CRV_R_COUNT] = {
     [CRV_R_HASH] = "hash-mismatch",
     [CRV_R_SSTATE] = "sstate-range",
     [CRV_R_DATA_SHORT] = "data-unreadable",
+    [CRV_R_HASH_ZERO] = "hash-zero",
+    [CRV_R_STATIC_FREED] = "image-object-not-live",
 };
 
 const char *crv_reason_name(int reason)

@@ -110,6 +110,11 @@ int crvi_check_nul(const struct crv_obj_info *info, const uint8_t *d)
   return CRV_VALID;
 }
 
+int crvi_check_hash_plausible(const struct crv_obj_info *info)
+{
+  return info->hash == 0 && info->length > 0 ? CRV_R_HASH_ZERO : CRV_VALID;
+}
+
 int crvi_check_pep393_data(const struct crv_obj_info *info, const uint8_t *d)
 {
   uint32_t max = 0;

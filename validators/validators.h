@@ -26,6 +26,8 @@ enum crv_reason {
   CRV_R_HASH,           /* cached hash differs from the recomputed one */
   CRV_R_SSTATE,         /* 2.7 str ob_sstate out of range */
   CRV_R_DATA_SHORT,     /* the value's bytes could not be read (hole) */
+  CRV_R_HASH_ZERO,      /* cached hash 0 on a non-empty value (odds 2^-64 for a real one) */
+  CRV_R_STATIC_FREED,   /* an object inside the interpreter image that is not live */
   CRV_R_COUNT
 };
 
@@ -54,6 +56,8 @@ int crvi_check_bytes_header(const struct crv_layout *l, const uint8_t *h, size_t
 /* d: data_bytes + unit bytes (the value and its NUL unit). pep393 selects the canonical
  * kind rules; otherwise units only need to be valid code points (text) or anything. */
 int crvi_check_nul(const struct crv_obj_info *info, const uint8_t *d);
+/* A cached hash is -1 (not computed) or the hash of the value: 0 only for empty values. */
+int crvi_check_hash_plausible(const struct crv_obj_info *info);
 int crvi_check_pep393_data(const struct crv_obj_info *info, const uint8_t *d);
 int crvi_check_ubuf_data(const struct crv_obj_info *info, const uint8_t *d);
 

@@ -55,6 +55,9 @@ struct crv_scan_cfg {
   struct crv_space *space;
   const struct crv_layout *layout;
   uint64_t text_type, bytes_type;
+  /* The interpreter image's data mapping (where PyType_Type is): objects there are static
+   * and must be live; 0,0 when unknown. */
+  uint64_t image_start, image_end;
   const crv_hash_key *key; /* NULL: hashes are "unverified" */
   uint64_t max_value;      /* cap on length*unit */
   size_t chunk;            /* read granularity */
@@ -70,9 +73,4 @@ struct crv_scan_cfg {
 
 /* Scans the whole address space once. sum is filled (counts added). */
 crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum);
-
-/* Decides the hash key when none was given: probes a sample of carved objects with the
- * zero key (PYTHONHASHSEED=0, and 2.7's default). Returns 1 and fills key when the
- * sample confirms it, 0 when unknown. */
-int crvi_probe_zero_key(struct crv_scan_cfg cfg, crv_hash_key *key);
 #endif

@@ -90,6 +90,8 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
       crvi_space_find(cfg->space, obj + info.length * info.unit) &&
       crvi_space_find(cfg->space, obj) == crvi_space_find(cfg->space, obj + info.length * info.unit))
     sc->sum->over_cap++;
+  if (r == CRV_VALID)
+    r = crvi_check_hash_plausible(&info);
   if (r != CRV_VALID)
     goto reject;
   size_t dneed = (size_t)info.data_bytes + info.unit;
@@ -130,6 +132,10 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
   o.interned = info.interned;
   o.hash = info.hash;
   o.status = crvi_classify_status(l, h, havail, is_pointer, sc, &o.refcnt);
+  /* Nothing in the image's static data is ever freed through an allocator. */
+  r = CRV_R_STATIC_FREED;
+  if (obj >= cfg->image_start && obj < cfg->image_end && o.status != CRV_STATUS_LIVE)
+    goto reject;
   const struct crv_region *reg = crvi_space_find(cfg->space, obj);
   o.region = reg ? reg->name : NULL;
   o.data = d;
