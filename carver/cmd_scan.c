@@ -379,10 +379,18 @@ int cmd_scan(int argc, char **argv)
   size_t n_sources = 0;
   for (int i = optind; i < argc && n_sources < CRV_MAX_SOURCES_LISTED; i++)
     sources[n_sources++] = argv[i];
+  char key_hex[2 * sizeof key.bytes + 1] = "";
+  if (cfg.key) {
+    /* 3.x uses 16 bytes (k0, k1); 2.7 two pointer-sized words */
+    size_t n = ver.layout->bytes_is_str27 ? 2u * ver.layout->hdr->ptr_size : 16u;
+    for (size_t i = 0; i < n; i++)
+      snprintf(key_hex + 2 * i, 3, "%02x", key.bytes[i]);
+  }
   crv_meta meta = {
       .tool_version = CARVER_VERSION, .python = ver.python,
       .python_full = ver.python_full[0] ? ver.python_full : NULL,
       .version_source = ver.source, .layout = ver.layout->id, .hash_key_source = key_source,
+      .hash_key = cfg.key ? key_hex : NULL, .hash_key_addr = kc.found_at,
       .pid = space.pid, .sources = sources, .n_sources = n_sources,
       .str_type = types.text_type, .bytes_type = types.bytes_type};
   struct emit em = {.w = w};

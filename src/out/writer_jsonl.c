@@ -90,6 +90,10 @@ static crv_err js_meta(struct crv_writer *w, const crv_meta *m)
   KEEP_FIRST(e, js_kv_str(w, "version_source", m->version_source));
   KEEP_FIRST(e, js_kv_str(w, "layout", m->layout));
   KEEP_FIRST(e, js_kv_str(w, "hash_key_source", m->hash_key_source));
+  if (m->hash_key)
+    KEEP_FIRST(e, js_kv_str(w, "hash_key", m->hash_key));
+  if (m->hash_key_addr)
+    js_kv_u64(w, "hash_key_addr", m->hash_key_addr);
   if (m->pid >= 0)
     js_kv_u64(w, "pid", (uint64_t)m->pid);
   js_key(w, "sources");

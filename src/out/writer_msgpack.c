@@ -79,7 +79,8 @@ static crv_err mp_meta(struct crv_writer *w, const crv_meta *m)
 {
   msgpack_packer *pk = pk_of(w);
   crv_err e = CRV_OK;
-  size_t n = 10 + (m->python_full ? 1u : 0u) + (m->pid >= 0 ? 1u : 0u);
+  size_t n = 10 + (m->python_full ? 1u : 0u) + (m->pid >= 0 ? 1u : 0u) +
+             (m->hash_key ? 1u : 0u) + (m->hash_key_addr ? 1u : 0u);
   size_t nsrc = m->n_sources < CRV_MAX_SOURCES_LISTED ? m->n_sources : CRV_MAX_SOURCES_LISTED;
   msgpack_pack_map(pk, n);
   mp_kv_str(w, "record", "meta", &e);
@@ -91,6 +92,10 @@ static crv_err mp_meta(struct crv_writer *w, const crv_meta *m)
   mp_kv_str(w, "version_source", m->version_source, &e);
   mp_kv_str(w, "layout", m->layout, &e);
   mp_kv_str(w, "hash_key_source", m->hash_key_source, &e);
+  if (m->hash_key)
+    mp_kv_str(w, "hash_key", m->hash_key, &e);
+  if (m->hash_key_addr)
+    mp_kv_u64(pk, "hash_key_addr", m->hash_key_addr);
   if (m->pid >= 0)
     mp_kv_u64(pk, "pid", (uint64_t)m->pid);
   mp_key(pk, "sources");

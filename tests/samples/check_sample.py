@@ -418,6 +418,39 @@ def check_positive(rep, man, dump, objs):
                                                       r.get('ob_type'), int) else r.get('ob_type')))
 
 
+def check_hash_key(rep, man, recs, objs, carver, sdir):
+    """The key is recovered from the dump alone, equals the process's real
+    _Py_HashSecret, and verifies the cached hashes (issue #5)."""
+    meta = recs[0] if recs and recs[0].get('record') == 'meta' else {}
+    summary = recs[-1] if recs and recs[-1].get('record') == 'summary' else {}
+    secret = (man.get('dump') or {}).get('hash_secret') or {}
+    want = secret.get('hex', '')
+    nkey = 2 * man['ptr_size'] if man['python'].startswith('2.') else 16
+    got = meta.get('hash_key') or ''
+    rep.check('hash-key', bool(got) and got == want[:2 * nkey],
+              'source %s, key %s, real _Py_HashSecret %s' % (
+                  meta.get('hash_key_source'), got or None, want[:2 * nkey] or None))
+    rep.check('hash-key-time', summary.get('elapsed_seconds', 99) < 2.0,
+              'whole scan including key recovery took %.3f s' % summary.get('elapsed_seconds', -1))
+    by_addr = dict((r['addr'], r) for r in objs)
+    hashed = [r for r in man['live'] if r.get('hash') is not None]
+    bad = [r for r in hashed if by_addr.get(r['addr'], {}).get('hash_check') != 'match'
+           or by_addr[r['addr']].get('hash') != r['hash']]
+    rep.check('hash-planted', hashed and not bad,
+              '%d/%d planted live objects with a computed hash report "match" with that hash'
+              % (len(hashed) - len(bad), len(hashed)))
+    cmd, p = run_carver(carver, sdir, ['--keep-unverified'])
+    try:
+        srecs = parse_jsonl(p.stdout)
+        hc = srecs[-1].get('by_hash_check', {})
+    except (ValueError, IndexError, AttributeError):
+        hc = {}
+    m, mm = hc.get('match', 0), hc.get('mismatch', 0)
+    rep.check('hash-ratio', m + mm > 0 and m >= 0.99 * (m + mm),
+              'with --keep-unverified: %d match, %d mismatch (%.2f%% match)'
+              % (m, mm, 100.0 * m / max(1, m + mm)))
+
+
 def extract(tarball, workdir):
     if os.path.isdir(tarball):
         return os.path.abspath(tarball)
@@ -513,6 +546,7 @@ def main(argv=None):
                                         for r in objs[:5]) if objs else ''))
     else:
         check_positive(rep, man, dump, objs)
+        check_hash_key(rep, man, recs, objs, args.carver, sdir)
     dump.close()
 
     base = set(object_key(r) for r in objs)

@@ -64,7 +64,9 @@ typedef struct crv_meta {
   const char *python_full;     /* "3.11.2" when the version text was found, else NULL */
   const char *version_source;  /* "option", "xdebugpy", "version-text", "maps", "layout" */
   const char *layout;          /* layout id, e.g. "cpython-3.11-x86_64" */
-  const char *hash_key_source; /* "zero", "option", "seed", or NULL (unknown) */
+  const char *hash_key_source; /* see README: "option", "seed", "search", ... or NULL */
+  const char *hash_key;        /* the key as hex (NULL when unknown) */
+  uint64_t hash_key_addr;      /* where the search found it in memory, 0 otherwise */
   int64_t pid;                 /* -1 when unknown */
   const char *const *sources;  /* input paths */
   size_t n_sources;
