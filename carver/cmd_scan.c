@@ -21,7 +21,7 @@
 enum {
   OPT_FORMAT = 'F', OPT_OUTPUT = 'o', OPT_QUIET = 'q', OPT_VERBOSE = 'v', OPT_HELP = 'h',
   OPT_FORCE = 256, OPT_BASE, OPT_MAPS, OPT_PYTHON, OPT_MAX_LEN, OPT_CHUNK, OPT_HASH_KEY,
-  OPT_HASH_SEED, OPT_KEEP_MISMATCH, OPT_NO_PROGRESS,
+  OPT_HASH_SEED, OPT_KEEP_MISMATCH, OPT_NO_PROGRESS, OPT_NO_CLOBBERED,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -44,6 +44,8 @@ static const struct cli_opt scan_opts[] = {
     {"hash-seed", 0, "N", "the process ran with PYTHONHASHSEED=N", OPT_HASH_SEED},
     {"keep-unverified", 0, NULL, "also report objects whose cached hash does not match",
      OPT_KEEP_MISMATCH},
+    {"no-clobbered", 0, NULL, "skip recovering freed values whose header malloc clobbered",
+     OPT_NO_CLOBBERED},
     {"no-progress", 0, NULL, "no progress line on stderr (shown only on a terminal)",
      OPT_NO_PROGRESS},
     {"quiet", 'q', NULL, "errors only on stderr", OPT_QUIET},
@@ -180,7 +182,7 @@ int cmd_scan(int argc, char **argv)
   uint64_t bases[64];
   size_t n_bases = 0;
   uint64_t max_value = CRV_DEFAULT_MAX_VALUE, chunk = CRV_DEFAULT_CHUNK;
-  int force = 0, keep_mismatch = 0, no_progress = 0;
+  int force = 0, keep_mismatch = 0, no_progress = 0, no_clobbered = 0;
   crv_hash_key key;
   const char *key_source = NULL;
   int c;
@@ -205,6 +207,7 @@ int cmd_scan(int argc, char **argv)
       break;
     case OPT_KEEP_MISMATCH: keep_mismatch = 1; break;
     case OPT_NO_PROGRESS: no_progress = 1; break;
+    case OPT_NO_CLOBBERED: no_clobbered = 1; break;
     case OPT_QUIET: cli_verbosity = -1; break;
     case OPT_VERBOSE: cli_verbosity++; break;
     case OPT_BASE:
@@ -337,7 +340,7 @@ int cmd_scan(int argc, char **argv)
   struct crv_scan_cfg cfg = {
       .space = &space, .layout = ver.layout, .text_type = types.text_type,
       .bytes_type = types.bytes_type, .max_value = max_value, .chunk = (size_t)chunk,
-      .keep_mismatch = keep_mismatch, .stop = &stop_signal, .progress = pr};
+      .keep_mismatch = keep_mismatch, .clobbered = !no_clobbered, .stop = &stop_signal, .progress = pr};
   const struct crv_region *image = crvi_space_find(&space, types.type_type);
   if (image) {
     cfg.image_start = image->start;

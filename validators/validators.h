@@ -28,6 +28,7 @@ enum crv_reason {
   CRV_R_DATA_SHORT,     /* the value's bytes could not be read (hole) */
   CRV_R_HASH_ZERO,      /* cached hash 0 on a non-empty value (odds 2^-64 for a real one) */
   CRV_R_STATIC_FREED,   /* an object inside the interpreter image that is not live */
+  CRV_R_CHUNK_SIZE,     /* clobbered object: its size does not give its malloc chunk's */
   CRV_R_COUNT
 };
 
@@ -60,6 +61,27 @@ int crvi_check_nul(const struct crv_obj_info *info, const uint8_t *d);
 int crvi_check_hash_plausible(const struct crv_obj_info *info);
 int crvi_check_pep393_data(const struct crv_obj_info *info, const uint8_t *d);
 int crvi_check_ubuf_data(const struct crv_obj_info *info, const uint8_t *d);
+
+/* Clobbered headers (glibc-freed values over 512 bytes, §6.3). u: the chunk's user area
+ * (avail bytes) at user_addr; cs: the chunk size from its size word. On success out
+ * describes the object (data inside u) and *proof says what proved it. The caller still
+ * checks a surviving hash (proof CRV_PROOF_HASH) against the key. */
+enum crv_proof {
+  CRV_PROOF_NONE = 0,
+  CRV_PROOF_HASH,            /* length and hash survived; the hash matches the value */
+  CRV_PROOF_STATE_NUL_SIZE,  /* state byte, first NUL and chunk size agree */
+  CRV_PROOF_LENGTH_NUL_SIZE, /* surviving length, its NUL and the chunk size agree */
+  CRV_PROOF_NUL_SIZE,        /* zeroed header: first NUL and chunk size agree */
+  CRV_PROOF_COUNT
+};
+const char *crvi_proof_name(int proof);
+int crvi_check_clobbered(const struct crv_layout *l, int is_text, const uint8_t *u, size_t avail,
+                         uint64_t user_addr, uint64_t cs, uint64_t max_value,
+                         struct crv_obj_info *out, int *proof);
+/* glibc chunk size for a request (x86-64 and i386: 16-byte alignment, SIZE_SZ = ptr_size). */
+uint64_t crvi_malloc_chunk_for(unsigned ptr_size, uint64_t request);
+/* A plausible chunk size word: aligned, at least MINSIZE, not mmapped. */
+int crvi_malloc_size_valid(unsigned ptr_size, uint64_t size_word);
 
 /* Type objects (§7). */
 struct crv_typeobj_info {

@@ -171,6 +171,10 @@ static crv_err js_object(struct crv_writer *w, const crv_object *o)
   KEEP_FIRST(e, js_kv_str(w, "status", crv_status_name(o->status)));
   KEEP_FIRST(e, js_kv_str(w, "region", o->region));
   js_kv_u64(w, "refcnt", o->refcnt);
+  if (o->proof) {
+    KEEP_FIRST(e, js_kv_str(w, "header", "clobbered"));
+    KEEP_FIRST(e, js_kv_str(w, "proof", o->proof));
+  }
   KEEP_FIRST(e, js_value(w, &v));
   return js_end(w, e);
 }
@@ -211,6 +215,7 @@ static crv_err js_summary(struct crv_writer *w, const crv_summary *s)
                       s->rejected_by[i]);
   crvi_buf_putc(&w->buf, '}');
   js_kv_u64(w, "over_cap", s->over_cap);
+  js_kv_u64(w, "clobbered", s->clobbered);
   js_kv_u64(w, "bytes_scanned", s->bytes_scanned);
   js_kv_u64(w, "regions", s->regions);
   js_kv_u64(w, "holes", s->holes);

@@ -154,7 +154,7 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   if (e)
     return e;
   size_t n = 11 + (o->type == CRV_OBJ_STR ? 1u : 0u) + (o->ascii >= 0 ? 1u : 0u) +
-             (o->interned >= 0 ? 1u : 0u);
+             (o->interned >= 0 ? 1u : 0u) + (o->proof ? 2u : 0u);
   msgpack_pack_map(pk, n);
   mp_kv_str(w, "record", "object", &e);
   mp_kv_u64(pk, "addr", o->addr);
@@ -178,6 +178,10 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   mp_kv_str(w, "status", crv_status_name(o->status), &e);
   mp_kv_str(w, "region", o->region, &e);
   mp_kv_u64(pk, "refcnt", o->refcnt);
+  if (o->proof) {
+    mp_kv_str(w, "header", "clobbered", &e);
+    mp_kv_str(w, "proof", o->proof, &e);
+  }
   mp_key(pk, "value");
   crv_err e2 = mp_value(w, &v);
   return e ? e : e2;
@@ -200,7 +204,7 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
   const char *names[CRV_OBJ_TYPE_COUNT];
   uint64_t counts[CRV_OBJ_TYPE_COUNT];
   size_t nt = crvi_w_by_type(s, names, counts);
-  msgpack_pack_map(pk, 14);
+  msgpack_pack_map(pk, 15);
   mp_kv_str(w, "record", "summary", &e);
   mp_kv_u64(pk, "objects", s->objects);
   mp_key(pk, "by_type");
@@ -220,6 +224,7 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
     if (s->rejected_by[i])
       mp_kv_u64(pk, crv_reason_name(i), s->rejected_by[i]);
   mp_kv_u64(pk, "over_cap", s->over_cap);
+  mp_kv_u64(pk, "clobbered", s->clobbered);
   mp_kv_u64(pk, "bytes_scanned", s->bytes_scanned);
   mp_kv_u64(pk, "regions", s->regions);
   mp_kv_u64(pk, "holes", s->holes);

@@ -68,6 +68,8 @@ static crv_err tx_object(struct crv_writer *w, const crv_object *o)
   if (o->type == CRV_OBJ_STR)
     crvi_buf_printf(b, " kind=%u", o->kind);
   crvi_buf_printf(b, " hash=%s ", crv_hash_check_name(o->hash_check));
+  if (o->proof)
+    crvi_buf_printf(b, "clobbered(%s) ", o->proof);
   int truncated;
   if (v.text) {
     crvi_buf_putc(b, '"');

@@ -62,6 +62,7 @@ struct crv_scan_cfg {
   uint64_t max_value;      /* cap on length*unit */
   size_t chunk;            /* read granularity */
   int keep_mismatch;       /* report objects whose hash mismatches */
+  int clobbered;           /* also recover values whose header free() clobbered */
   uint64_t byte_budget;    /* stop after this many bytes (0: no limit) */
   const volatile sig_atomic_t *stop;
   crv_object_fn on_object;

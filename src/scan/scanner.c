@@ -156,6 +156,130 @@ reject:
     cfg->on_reject(cfg->user, obj, is_text, r);
 }
 
+/* ---- glibc malloc chunks: objects whose header free() clobbered (values > 512 bytes) ---- */
+
+/* The smallest chunk a str/bytes value too big for pymalloc (request > 512) can use. */
+static uint64_t min_value_chunk(unsigned w)
+{
+  return crvi_malloc_chunk_for(w, 513);
+}
+
+/* A malloc heap starts with a chain of chunks from its first bytes (x86-64: offset 0;
+ * i386: offset 8, so that user pointers are 16-aligned). Accept a start only when the
+ * first chunks chain up and the first says its (non-existent) predecessor is in use. */
+static uint64_t heap_chain_start(struct scanner *sc, const struct crv_region *r, uint64_t present)
+{
+  const unsigned w = sc->cfg->layout->hdr->ptr_size;
+  for (uint64_t first = 0; first <= 8; first += 8) {
+    uint64_t c = r->start + first;
+    int links = 0;
+    for (; links < 4; links++) {
+      uint8_t b[8];
+      if (c + 2 * w > r->start + present || crvi_space_read(sc->cfg->space, c + w, b, w) < w)
+        break;
+      uint64_t sz = span_word(b, w);
+      if (!crvi_malloc_size_valid(w, sz) || (links == 0 && !(sz & 1u)))
+        break;
+      c += sz & ~(uint64_t)7;
+      if (c > r->start + present)
+        break;
+    }
+    if (links == 4)
+      return r->start + first;
+  }
+  return UINT64_MAX;
+}
+
+static void clobbered_chunk(struct scanner *sc, const struct crv_region *reg, uint64_t c,
+                            uint64_t cs)
+{
+  const struct crv_scan_cfg *cfg = sc->cfg;
+  const struct crv_layout *l = cfg->layout;
+  const unsigned w = l->hdr->ptr_size;
+  uint64_t u = c + 2 * w;
+  size_t usable = (size_t)(cs - w); /* up to the next chunk's size field */
+  const uint8_t *d;
+  uint8_t tw[8];
+  if (crvi_space_read(cfg->space, u + l->hdr->off_type, tw, w) < w)
+    return;
+  uint64_t t = span_word(tw, w);
+  if (t == cfg->text_type || t == cfg->bytes_type)
+    return; /* intact header: the type-pointer pass reports it */
+  if (grow_scratch(sc, usable) != 0)
+    return;
+  size_t avail = view(sc, u, usable, sc->scratch, &d);
+  for (int is_text = 1; is_text >= 0; is_text--) {
+    struct crv_obj_info info;
+    int proof;
+    if (is_text && !l->pep393)
+      continue; /* 2.7 unicode keeps its characters in a separate buffer */
+    if (crvi_check_clobbered(l, is_text, d, avail, u, cs, cfg->max_value, &info, &proof) !=
+        CRV_VALID)
+      continue;
+    crv_object o;
+    memset(&o, 0, sizeof o);
+    o.hash_check = CRV_HASH_UNSET;
+    if (proof == CRV_PROOF_HASH) {
+      if (cfg->key) {
+        int64_t want = crvi_pyhash(l->hash, cfg->key, w, d + (info.data_addr - u),
+                                   (size_t)info.data_bytes, info.unit);
+        if (want != info.hash)
+          continue; /* the surviving hash disagrees: not this object */
+        o.hash_check = CRV_HASH_MATCH;
+      } else {
+        o.hash_check = CRV_HASH_UNVERIFIED;
+        proof = is_text ? CRV_PROOF_STATE_NUL_SIZE : CRV_PROOF_LENGTH_NUL_SIZE;
+      }
+    }
+    o.addr = u;
+    o.ob_type = t;
+    o.type = is_text ? CRV_OBJ_STR : (l->bytes_is_str27 ? CRV_OBJ_STR27 : CRV_OBJ_BYTES);
+    o.length = info.length;
+    o.kind = info.unit;
+    o.ascii = info.ascii;
+    o.interned = info.interned;
+    o.hash = info.hash;
+    o.status = CRV_STATUS_FREED;
+    o.refcnt = span_word(d, w);
+    o.region = reg->name;
+    o.proof = crvi_proof_name(proof);
+    o.data = d + (info.data_addr - u);
+    o.data_len = (size_t)info.data_bytes;
+    sc->sum->objects++;
+    sc->sum->clobbered++;
+    sc->sum->by_type[o.type]++;
+    sc->sum->by_status[o.status]++;
+    sc->sum->by_hash_check[o.hash_check]++;
+    if (cfg->on_object && cfg->on_object(cfg->user, &o))
+      sc->stopped = 1;
+    return;
+  }
+}
+
+/* Walk the chunks whose header lies before limit. */
+static void walk_heap(struct scanner *sc, const struct crv_region *r, uint64_t present,
+                      uint64_t *next, uint64_t limit)
+{
+  const unsigned w = sc->cfg->layout->hdr->ptr_size;
+  const uint64_t end = r->start + present;
+  while (*next != UINT64_MAX && *next + 2 * w <= limit && !sc->stopped) {
+    uint8_t b[8];
+    if (crvi_space_read(sc->cfg->space, *next + w, b, w) < w) {
+      *next = UINT64_MAX;
+      return;
+    }
+    uint64_t sz = span_word(b, w), cs = sz & ~(uint64_t)7;
+    if (!crvi_malloc_size_valid(w, sz) || cs > end - *next) {
+      *next = UINT64_MAX; /* the chain broke: not (or no longer) a malloc heap */
+      return;
+    }
+    /* The last chunk is the top chunk: never handed out. */
+    if (*next + cs < end && cs >= min_value_chunk(w) && cs - w <= sc->cfg->max_value + 256)
+      clobbered_chunk(sc, r, *next, cs);
+    *next += cs;
+  }
+}
+
 /* Compare every aligned word of [from, to) (window offsets) with the type pointers. */
 static void scan_words(struct scanner *sc, size_t from, size_t to)
 {
@@ -200,6 +324,8 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
     sum->regions++;
     if (present < size)
       sum->holes++;
+    int in_image = r->start < cfg->image_end && cfg->image_start < r->end;
+    uint64_t mchunk = cfg->clobbered && !in_image ? heap_chain_start(&sc, r, present) : UINT64_MAX;
     for (uint64_t off = 0; off < present; off += chunk) {
       if (cfg->stop && *cfg->stop) {
         sum->interrupted = 1;
@@ -228,6 +354,7 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
       sc.win = buf;
       sc.win_len = got;
       scan_words(&sc, (size_t)lb, (size_t)(lb + body));
+      walk_heap(&sc, r, present, &mchunk, pos + body);
       sum->bytes_scanned += body;
       done += body;
       if (cfg->progress.fn)

@@ -42,6 +42,8 @@ typedef struct crv_object {
   int status;        /* enum crv_status */
   uint64_t refcnt;   /* word 0 as read: a count, an immortal mark or a free-list link */
   const char *region; /* borrowed: name of the region holding the object */
+  const char *proof;  /* NULL for an intact header; for a header clobbered by free(), what
+                         proved the object (e.g. "state+nul+chunk-size") */
   const uint8_t *data; /* borrowed, valid during the callback: length*kind bytes,
                           code units little-endian for text types */
   size_t data_len;
@@ -82,6 +84,7 @@ typedef struct crv_summary {
   uint64_t rejected;        /* candidates that failed a validator */
   uint64_t rejected_by[CRV_MAX_REASONS]; /* per validator reason (crv_reason_name) */
   uint64_t over_cap;        /* candidates rejected only for exceeding --max-len */
+  uint64_t clobbered;       /* objects recovered with a header clobbered by free() */
   uint64_t bytes_scanned;
   uint64_t regions;
   uint64_t holes;           /* regions or parts of regions that could not be read */
