@@ -81,6 +81,9 @@ LIVE_BIG = [('ascii', 600), ('bytes', 700), ('ascii', 5000), ('bytes', 5000),
             ('ucs2', 300), ('ucs4', 1500), ('latin1', 1000)]
 
 N_FREED = 360
+# Freed values over pymalloc's 512-byte limit, up to 64 KiB (below glibc's mmap threshold).
+LARGE_FREED_LENS = [600, 900, 1100, 1500, 2048, 3000, 4096, 5000, 6000, 8192, 10000, 12000,
+                    16384, 20000, 24000, 32768, 40000, 48000, 56000, 65000]
 
 
 class Rng(object):
@@ -324,10 +327,30 @@ class Planter(object):
                 self.add(k, False, klabel, rng.random() < 0.3)
 
 
+    def plant_freed_large(self):
+        """Freed values of 1-64 KiB: glibc malloc (not pymalloc) holds them, and free()
+        overwrites their first 16 or 32 bytes (refcount, type, and for chunks of 1 KiB and
+        more also length and hash).  Every third is followed by a live keeper so that some
+        free chunks stand alone and others merge with their freed neighbours."""
+        kinds = ['ascii', 'bytes', 'latin1', 'ucs2'] if not PY2 else ['str']
+        for j, n in enumerate(LARGE_FREED_LENS):
+            kind = kinds[j % len(kinds)]
+            if kind in ('bytes', 'str'):
+                v = self.bytes_(n, True)
+                label = 'large-' + BYTES_NAME
+            else:
+                v = self.text(kind, n // (2 if kind == 'ucs2' else 1), True)
+                label = 'large-' + kind
+            self.add(v, True, label, j % 2 == 0)
+            if j % 3 == 2:
+                self.add(self.bytes_(700, False), False, 'large-keeper', False)
+
+
 def build(seed):
     p = Planter(seed)
     p.plant_live()
     p.plant_freed()
+    p.plant_freed_large()
     if PY2:
         str_type, bytes_type = id(unicode), id(str)  # noqa: F821 (2.7 only)
     else:

@@ -18,6 +18,7 @@ static const char *const proof_names[CRV_PROOF_COUNT] = {
     [CRV_PROOF_STATE_NUL_SIZE] = "state+nul+chunk-size",
     [CRV_PROOF_LENGTH_NUL_SIZE] = "length+nul+chunk-size",
     [CRV_PROOF_NUL_SIZE] = "nul+chunk-size",
+    [CRV_PROOF_STATE_NUL] = "state+nul",
 };
 
 const char *crvi_proof_name(int proof)
@@ -29,6 +30,14 @@ uint64_t crvi_malloc_chunk_for(unsigned ptr_size, uint64_t request)
 {
   uint64_t cs = (request + ptr_size + MALLOC_ALIGN - 1) & ~(uint64_t)(MALLOC_ALIGN - 1);
   return cs < 4u * ptr_size ? 4u * ptr_size : cs;
+}
+
+int crvi_malloc_chunk_fits(unsigned ptr_size, uint64_t request, uint64_t cs)
+{
+  /* malloc hands out a whole free chunk when splitting would leave less than MINSIZE
+   * (4 * SIZE_SZ), so a chunk may exceed the exact size by up to MINSIZE - 16. */
+  uint64_t exact = crvi_malloc_chunk_for(ptr_size, request);
+  return cs >= exact && cs - exact < 4u * ptr_size;
 }
 
 int crvi_malloc_size_valid(unsigned ptr_size, uint64_t size_word)
@@ -74,8 +83,8 @@ static int settle_length(unsigned w, uint64_t cs, uint64_t data_off, unsigned un
       return CRV_R_LENGTH;
     len = (uint64_t)len_field;
   }
-  if (crvi_malloc_chunk_for(w, data_off + (len + 1) * unit) != cs)
-    return CRV_R_CHUNK_SIZE;
+  if (cs && !crvi_malloc_chunk_fits(w, data_off + (len + 1) * unit, cs))
+    return CRV_R_CHUNK_SIZE; /* cs 0: the caller derives and checks the chunk itself */
   *len_out = len;
   return CRV_VALID;
 }

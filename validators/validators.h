@@ -63,7 +63,8 @@ int crvi_check_pep393_data(const struct crv_obj_info *info, const uint8_t *d);
 int crvi_check_ubuf_data(const struct crv_obj_info *info, const uint8_t *d);
 
 /* Clobbered headers (glibc-freed values over 512 bytes, §6.3). u: the chunk's user area
- * (avail bytes) at user_addr; cs: the chunk size from its size word. On success out
+ * (avail bytes) at user_addr; cs: the chunk size from its size word, or 0 when it is
+ * unknown (a merged free chunk; then CRV_R_CHUNK_SIZE is not checked). On success out
  * describes the object (data inside u) and *proof says what proved it. The caller still
  * checks a surviving hash (proof CRV_PROOF_HASH) against the key. */
 enum crv_proof {
@@ -72,6 +73,7 @@ enum crv_proof {
   CRV_PROOF_STATE_NUL_SIZE,  /* state byte, first NUL and chunk size agree */
   CRV_PROOF_LENGTH_NUL_SIZE, /* surviving length, its NUL and the chunk size agree */
   CRV_PROOF_NUL_SIZE,        /* zeroed header: first NUL and chunk size agree */
+  CRV_PROOF_STATE_NUL,       /* state byte and first NUL agree; the chunk was merged away */
   CRV_PROOF_COUNT
 };
 const char *crvi_proof_name(int proof);
@@ -80,6 +82,8 @@ int crvi_check_clobbered(const struct crv_layout *l, int is_text, const uint8_t 
                          struct crv_obj_info *out, int *proof);
 /* glibc chunk size for a request (x86-64 and i386: 16-byte alignment, SIZE_SZ = ptr_size). */
 uint64_t crvi_malloc_chunk_for(unsigned ptr_size, uint64_t request);
+/* Could a request of this size have been given a chunk of size cs? */
+int crvi_malloc_chunk_fits(unsigned ptr_size, uint64_t request, uint64_t cs);
 /* A plausible chunk size word: aligned, at least MINSIZE, not mmapped. */
 int crvi_malloc_size_valid(unsigned ptr_size, uint64_t size_word);
 

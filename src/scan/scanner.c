@@ -190,32 +190,74 @@ static uint64_t heap_chain_start(struct scanner *sc, const struct crv_region *r,
   return UINT64_MAX;
 }
 
-static void clobbered_chunk(struct scanner *sc, const struct crv_region *reg, uint64_t c,
-                            uint64_t cs)
+/* Do the stale chunk headers from q on chain up to exactly end? (Inside a free chunk that
+ * swallowed its free neighbours, their old size fields survive as data.) */
+static int stale_chain(struct scanner *sc, uint64_t q, uint64_t end)
+{
+  const unsigned w = sc->cfg->layout->hdr->ptr_size;
+  while (q < end) {
+    uint8_t b[8];
+    if (end - q < 2u * w || crvi_space_read(sc->cfg->space, q + w, b, w) < w)
+      return 0;
+    uint64_t sz = span_word(b, w);
+    if (!crvi_malloc_size_valid(w, sz) || (sz & ~(uint64_t)7) > end - q)
+      return 0;
+    q += sz & ~(uint64_t)7;
+  }
+  return q == end;
+}
+
+/* Try to prove a clobbered object in the chunk at p. own: the chunk's size if known (0 when
+ * p's size word was overwritten by a merge); end: where the enclosing free chunk ends.
+ * own_start: the start of the chunk in the heap chain that holds p.
+ * Returns the size of p's own chunk when an object was reported, else 0. */
+static uint64_t clobbered_at(struct scanner *sc, const struct crv_region *reg, uint64_t p,
+                             uint64_t own, uint64_t end, uint64_t own_start)
 {
   const struct crv_scan_cfg *cfg = sc->cfg;
   const struct crv_layout *l = cfg->layout;
   const unsigned w = l->hdr->ptr_size;
-  uint64_t u = c + 2 * w;
-  size_t usable = (size_t)(cs - w); /* up to the next chunk's size field */
+  uint64_t u = p + 2 * w;
   const uint8_t *d;
   uint8_t tw[8];
+  if (end - p > cfg->max_value + 256)
+    end = p + cfg->max_value + 256; /* never read more than a capped value needs */
+  size_t usable = (size_t)(end - p - w); /* up to the next chunk's size field */
   if (crvi_space_read(cfg->space, u + l->hdr->off_type, tw, w) < w)
-    return;
+    return 0;
   uint64_t t = span_word(tw, w);
   if (t == cfg->text_type || t == cfg->bytes_type)
-    return; /* intact header: the type-pointer pass reports it */
+    return 0; /* intact header: the type-pointer pass reports it */
   if (grow_scratch(sc, usable) != 0)
-    return;
+    return 0;
   size_t avail = view(sc, u, usable, sc->scratch, &d);
   for (int is_text = 1; is_text >= 0; is_text--) {
     struct crv_obj_info info;
     int proof;
+    uint64_t cs = own;
     if (is_text && !l->pep393)
       continue; /* 2.7 unicode keeps its characters in a separate buffer */
-    if (crvi_check_clobbered(l, is_text, d, avail, u, cs, cfg->max_value, &info, &proof) !=
-        CRV_VALID)
+    int r = own ? crvi_check_clobbered(l, is_text, d, avail, u, own, cfg->max_value, &info, &proof)
+                : CRV_R_CHUNK_SIZE;
+    if (r == CRV_R_CHUNK_SIZE) {
+      /* Maybe p merged with free neighbours: its own size follows from the value, and the
+       * neighbours' stale headers must chain from there to the end of the free chunk. */
+      if (crvi_check_clobbered(l, is_text, d, avail, u, 0, cfg->max_value, &info, &proof) !=
+          CRV_VALID)
+        continue;
+      cs = crvi_malloc_chunk_for(w, info.data_addr - u + info.data_bytes + info.unit);
+      if (cs >= end - p)
+        continue;
+      if (!stale_chain(sc, p + cs, end) && !stale_chain(sc, p + cs + 16, end)) {
+        /* The neighbours' headers were overwritten too: a str still has its state byte,
+         * kind and NUL; a bytes object has nothing left to prove it. */
+        if (!is_text || p != own_start)
+          continue;
+        proof = CRV_PROOF_STATE_NUL;
+      }
+    } else if (r != CRV_VALID) {
       continue;
+    }
     crv_object o;
     memset(&o, 0, sizeof o);
     o.hash_check = CRV_HASH_UNSET;
@@ -252,7 +294,56 @@ static void clobbered_chunk(struct scanner *sc, const struct crv_region *reg, ui
     sc->sum->by_hash_check[o.hash_check]++;
     if (cfg->on_object && cfg->on_object(cfg->user, &o))
       sc->stopped = 1;
-    return;
+    return cs;
+  }
+  return 0;
+}
+
+/* Inside a free chunk that swallowed its neighbours (perhaps several times over), where
+ * does the next hidden chunk after p start? The first q in (p, limit] whose stale size word
+ * chains exactly to end; limit itself when none does before it. 0 when nothing fits. */
+static uint64_t next_boundary(struct scanner *sc, uint64_t p, uint64_t limit, uint64_t end)
+{
+  const unsigned w = sc->cfg->layout->hdr->ptr_size;
+  uint8_t b[4096];
+  for (uint64_t base = p + 16; base < limit; base += sizeof b - 16) {
+    size_t got = crvi_space_read(sc->cfg->space, base, b, sizeof b);
+    /* chunks sit 16 bytes apart from each other: q = p + 16k */
+    for (uint64_t q = base; q < limit && q + 2u * w <= base + got; q += 16) {
+      uint64_t sz = span_word(b + (q + w - base), w);
+      if (crvi_malloc_size_valid(w, sz) && (sz & ~(uint64_t)7) <= end - q &&
+          stale_chain(sc, q, end))
+        return q;
+    }
+    if (got < sizeof b)
+      break;
+  }
+  return limit < end && stale_chain(sc, limit, end) ? limit : 0;
+}
+
+/* One chunk of the heap chain, and the chunks merges may have hidden inside it. */
+static void clobbered_chunk(struct scanner *sc, const struct crv_region *reg, uint64_t c,
+                            uint64_t cs)
+{
+  const unsigned w = sc->cfg->layout->hdr->ptr_size;
+  const uint64_t end = c + cs;
+  uint64_t p = c, own = cs;
+  while (p < end && !sc->stopped) {
+    uint64_t used = own >= min_value_chunk(w) ? clobbered_at(sc, reg, p, own, end, c) : 0;
+    uint64_t next;
+    if (used)
+      next = p + used; /* the object's own chunk: the next stale header follows it */
+    else if (own == cs && p == c && !(p + own < end))
+      next = next_boundary(sc, p, end, end); /* p's size is the merged one */
+    else
+      next = next_boundary(sc, p, p + own < end ? p + own : end, end);
+    if (next == 0 || next <= p || next >= end)
+      break;
+    p = next;
+    uint8_t b[8];
+    if (crvi_space_read(sc->cfg->space, p + w, b, w) < w)
+      break;
+    own = span_word(b, w) & ~(uint64_t)7;
   }
 }
 
@@ -273,8 +364,9 @@ static void walk_heap(struct scanner *sc, const struct crv_region *r, uint64_t p
       *next = UINT64_MAX; /* the chain broke: not (or no longer) a malloc heap */
       return;
     }
-    /* The last chunk is the top chunk: never handed out. */
-    if (*next + cs < end && cs >= min_value_chunk(w) && cs - w <= sc->cfg->max_value + 256)
+    /* The top chunk (the last) is included: freed chunks merge into it, and what they
+     * held stays until it is handed out again. */
+    if (cs >= min_value_chunk(w))
       clobbered_chunk(sc, r, *next, cs);
     *next += cs;
   }
