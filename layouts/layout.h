@@ -86,7 +86,8 @@ struct crv_layout {
 
 size_t crvi_layout_count(void);
 const struct crv_layout *crvi_layout_at(size_t i);
-/* By version text "3.11" (optionally with arch suffix "3.11-i386", "3.13t"). NULL if none. */
+/* By version name as in the table ("3.11", "3.13t"), pointer size and header kind.
+ * NULL if none. */
 const struct crv_layout *crvi_layout_find(const char *python, unsigned ptr_size, int free_threaded);
 /* Every distinct header variant, for type-object discovery. */
 size_t crvi_header_count(void);

@@ -46,7 +46,7 @@ int crvi_check_pep393_header(const struct crv_layout *l, const uint8_t *h, size_
     if (s->off_wstr != CRV_NO_FIELD) {
       /* wstr of an ASCII string is NULL or a separate buffer, never inside the object. */
       uint64_t wstr = span_word(h + s->off_wstr, w);
-      if (wstr != 0 && (wstr > obj && wstr < obj + s->ascii_data + out->data_bytes + 1))
+      if (wstr != 0 && (wstr >= obj && wstr < obj + s->ascii_data + out->data_bytes + 1))
         return CRV_R_WSTR;
     }
     return CRV_VALID;
@@ -61,8 +61,12 @@ int crvi_check_pep393_header(const struct crv_layout *l, const uint8_t *h, size_
     if (utf8 == 0) {
       if (utf8_len != 0)
         return CRV_R_UTF8;
-    } else if (utf8 == out->data_addr || utf8_len < length || utf8_len / 4 > length) {
-      return CRV_R_UTF8;
+    } else {
+      /* UTF-8 needs 1-2 bytes per latin-1 character, 1-3 per UCS-2 unit, 1-4 per UCS-4
+       * unit. length <= max_value / kind, so the product cannot overflow. */
+      uint64_t most = (uint64_t)length * (kind == 1 ? 2u : kind == 2 ? 3u : 4u);
+      if (utf8 == out->data_addr || utf8_len < length || (uint64_t)utf8_len > most)
+        return CRV_R_UTF8;
     }
     if (s->off_wstr != CRV_NO_FIELD) {
       uint64_t wstr = span_word(h + s->off_wstr, w);

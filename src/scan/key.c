@@ -79,9 +79,9 @@ int crvi_key_confirmed(unsigned ptr_size, unsigned agree, size_t n)
 {
   /* A chance match has odds 2^-64 per sample (2^-32 on 32-bit builds); a few stray
    * structurally valid non-objects may disagree, so 90% suffices. */
-  unsigned need = ptr_size == 8 ? 2 : 3;
-  if (n < need)
-    need = (unsigned)n;
+  /* On 32-bit builds a search tries ~2^28 windows per GiB against 32-bit hashes: three
+   * agreeing samples are needed (fewer samples cannot confirm anything there). */
+  unsigned need = ptr_size == 8 ? (n < 2 ? (unsigned)n : 2u) : 3u;
   return n > 0 && agree >= need && agree * 10 >= n * 9;
 }
 

@@ -35,9 +35,10 @@ static int take_dec(const char **p, uint64_t *out)
   uint64_t v = 0;
   int n = 0;
   while (**p >= '0' && **p <= '9') {
-    if (++n > 19)
+    unsigned d = (unsigned)(**p - '0');
+    if (++n > 20 || v > (UINT64_MAX - d) / 10)
       return -1;
-    v = v * 10 + (uint64_t)(**p - '0');
+    v = v * 10 + d;
     (*p)++;
   }
   if (n == 0)

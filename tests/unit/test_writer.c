@@ -473,6 +473,7 @@ static void build_sample(void)
   summary.by_hash_check[CRV_HASH_UNSET] = 5;
   summary.candidates = 1000;
   summary.rejected = 992;
+  summary.clobbered = 4;
   summary.rejected_by[2] = 990; /* "length-negative" */
   summary.rejected_by[14] = 2;  /* "hash-mismatch" */
   summary.over_cap = 3;
@@ -653,7 +654,7 @@ static void test_msgpack(void)
       }
     } else if (rec == NOBJ + 1) {
       CHECK(MP_STR(mp_get(m, "record"), "summary"));
-      CHECK_EQ_U64(m->via.map.size, 14);
+      CHECK_EQ_U64(m->via.map.size, 15);
       CHECK_EQ_U64(mp_u64(mp_get(m, "objects")), NOBJ);
       const msgpack_object *bt = mp_get(m, "by_type");
       CHECK(bt && bt->type == MSGPACK_OBJECT_MAP && bt->via.map.size == 3);
@@ -688,6 +689,7 @@ static void test_msgpack(void)
         }
       }
       CHECK_EQ_U64(mp_u64(mp_get(m, "over_cap")), 3);
+      CHECK_EQ_U64(mp_u64(mp_get(m, "clobbered")), 4);
       CHECK_EQ_U64(mp_u64(mp_get(m, "bytes_scanned")), 1ull << 33);
       CHECK_EQ_U64(mp_u64(mp_get(m, "regions")), 17);
       CHECK_EQ_U64(mp_u64(mp_get(m, "holes")), 2);
@@ -809,7 +811,7 @@ static void test_jsonl(void)
             "\"unicode\":1},\"by_status\":{\"unknown\":1,\"live\":6,\"freed\":1},"
             "\"by_hash_check\":{\"unverified\":1,\"match\":1,\"mismatch\":1,\"unset\":5},"
             "\"candidates\":1000,\"rejected\":992,"
-      "\"rejected_by\":{\"length-negative\":990,\"hash-mismatch\":2},\"over_cap\":3,\"bytes_scanned\":8589934592,"
+      "\"rejected_by\":{\"length-negative\":990,\"hash-mismatch\":2},\"over_cap\":3,\"clobbered\":4,\"bytes_scanned\":8589934592,"
             "\"regions\":17,\"holes\":2,\"elapsed_seconds\":1.25,\"interrupted\":true}");
   free(p);
 }
