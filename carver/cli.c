@@ -48,9 +48,11 @@ void cli_print_exit_codes(FILE *f)
         "  0    objects found\n"
         "  1    ran to completion, nothing found\n"
         "  2    usage error\n"
-        "  3    an input could not be opened, read or parsed\n"
+        "  3    an input could not be opened, read or parsed, or exceeds a limit\n"
         "  4    no CPython interpreter recognised in the input\n"
         "  5    output could not be written (disk full, file exists without --force)\n"
+        "  6    the live process does not exist, or exited during the scan (findings so\n"
+        "       far are flushed)\n"
         "  128+N  interrupted by signal N (130 SIGINT, 143 SIGTERM); findings so far are\n"
         "       flushed and the output stays decodable\n",
         f);
@@ -101,8 +103,11 @@ int cli_exit_for(crv_err e)
     return EXIT_SOURCE;
   case CRV_ERR_UNSUPPORTED:
     return EXIT_NO_PYTHON;
+  case CRV_ERR_VANISHED:
+    return EXIT_VANISHED;
+  case CRV_ERR_LIMIT: /* every cap applies to input: too many files, a giant maps file */
+    return EXIT_SOURCE;
   case CRV_ERR_OUTPUT:
-  case CRV_ERR_LIMIT:
   case CRV_ERR_NOMEM:
   default:
     return EXIT_OUTPUT;
@@ -119,14 +124,28 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
   fprintf(stderr, "\nTry '%s %s--help'.\n", cli_prog, cmd ? cmd : "");
 }
 
+/* Messages quote file names and paths from the input: escape every control byte so that
+ * nothing read from evidence can drive the terminal. */
+static void print_message(const char *prefix, const char *fmt, va_list ap)
+{
+  char msg[2048];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  fprintf(stderr, "%s: %s", cli_prog, prefix);
+  for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      fprintf(stderr, "\\x%02x", *p);
+    else
+      fputc(*p, stderr);
+  }
+  fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
   va_list ap;
-  fprintf(stderr, "%s: error: ", cli_prog);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  print_message("error: ", fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
 }
 
 void cli_warn(const char *fmt, ...)
@@ -134,9 +153,7 @@ void cli_warn(const char *fmt, ...)
   va_list ap;
   if (cli_verbosity < 0)
     return;
-  fprintf(stderr, "%s: warning: ", cli_prog);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  print_message("warning: ", fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
 }

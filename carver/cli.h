@@ -15,6 +15,7 @@ enum cli_exit {
   EXIT_SOURCE = 3,    /* an input could not be opened, read or parsed */
   EXIT_NO_PYTHON = 4, /* no CPython interpreter recognised in the input */
   EXIT_OUTPUT = 5,    /* the output could not be written, or a limit was hit */
+  EXIT_VANISHED = 6,  /* the live process does not exist or exited; findings so far flushed */
   EXIT_SIGNAL_BASE = 128 /* interrupted by signal N: 128 + N, findings so far flushed */
 };
 
@@ -44,4 +45,7 @@ extern int cli_verbosity; /* -1 quiet, 0 default, 1 verbose */
 
 int cmd_scan(int argc, char **argv);
 int cmd_layouts(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_maps(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 #endif

@@ -21,7 +21,7 @@
 enum {
   OPT_FORMAT = 'F', OPT_OUTPUT = 'o', OPT_QUIET = 'q', OPT_VERBOSE = 'v', OPT_HELP = 'h',
   OPT_FORCE = 256, OPT_BASE, OPT_MAPS, OPT_PYTHON, OPT_MAX_LEN, OPT_CHUNK, OPT_HASH_KEY,
-  OPT_HASH_SEED, OPT_KEEP_MISMATCH, OPT_NO_PROGRESS, OPT_NO_CLOBBERED,
+  OPT_HASH_SEED, OPT_KEEP_MISMATCH, OPT_NO_PROGRESS, OPT_NO_CLOBBERED, OPT_PID,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -30,6 +30,8 @@ static const struct cli_opt scan_opts[] = {
     {"output", 'o', "FILE", "write findings to FILE (created mode 0600; never overwritten\n"
      "                             without --force)", OPT_OUTPUT},
     {"force", 0, NULL, "overwrite FILE; allow msgpack on a terminal", OPT_FORCE},
+    {"pid", 0, "PID", "scan the live process PID (also: INPUT pid:PID); it keeps running",
+     OPT_PID},
     {"base", 0, "ADDR", "start address of a plain dump file (repeat for several, in order)",
      OPT_BASE},
     {"maps", 0, "FILE", "copy of /proc/PID/maps: names regions, helps tell the version\n"
@@ -166,8 +168,9 @@ static FILE *open_output(const char *path, int force)
       cli_error("%s: %s", path, strerror(errno));
     return NULL;
   }
-  if (force)
-    fchmod(fd, 0600); /* findings hold secrets, also when replacing a file */
+  struct stat st;
+  if (force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    fchmod(fd, 0600); /* findings hold secrets, also when replacing a file (never a device) */
   FILE *f = fdopen(fd, "wb");
   if (!f)
     close(fd);
@@ -185,6 +188,7 @@ int cmd_scan(int argc, char **argv)
   int force = 0, keep_mismatch = 0, no_progress = 0, no_clobbered = 0;
   crv_hash_key key;
   const char *key_source = NULL;
+  int64_t pid = 0;
   int c;
 
   cli_build_getopt(scan_opts, N_SCAN_OPTS, longopts, shortopts, sizeof shortopts);
@@ -197,6 +201,12 @@ int cmd_scan(int argc, char **argv)
     case OPT_OUTPUT: out_path = optarg; break;
     case OPT_FORCE: force = 1; break;
     case OPT_MAPS: maps_path = optarg; break;
+    case OPT_PID:
+      if (cli_parse_pid(optarg, &pid) != 0) {
+        cli_usage_error("scan ", "--pid: '%s' is not a process id", optarg);
+        return EXIT_USAGE;
+      }
+      break;
     case OPT_PYTHON:
       python = optarg;
       if (!known_python(python)) {
@@ -257,7 +267,7 @@ int cmd_scan(int argc, char **argv)
       return EXIT_USAGE;
     }
   }
-  if (optind >= argc) {
+  if (optind >= argc && !pid) {
     cli_usage_error("scan ", "no input given");
     return EXIT_USAGE;
   }
@@ -286,7 +296,8 @@ int cmd_scan(int argc, char **argv)
   /* The address space. */
   struct crv_space space;
   struct cli_inputs in = {.paths = argv + optind, .n_paths = (size_t)(argc - optind),
-                          .bases = bases, .n_bases = n_bases, .maps_path = maps_path};
+                          .bases = bases, .n_bases = n_bases, .maps_path = maps_path,
+                          .pid = pid};
   crvi_space_init(&space);
   space.warn = space_warn;
   crv_err e = cli_open_inputs(&space, &in);
@@ -309,8 +320,15 @@ int cmd_scan(int argc, char **argv)
   FILE *out = NULL;
   struct crv_writer *w = NULL;
   crv_summary sum;
+  int wrote_meta = 0;
   memset(&sum, 0, sizeof sum);
 
+  /* Refuse an existing output file before reading gigabytes of input. */
+  out = out_path ? open_output(out_path, force) : stdout;
+  if (!out) {
+    rc = EXIT_OUTPUT;
+    goto done;
+  }
   e = crvi_find_types(&space, &types, &stop_signal, &pr);
   progress_end(&ps);
   if (e == CRV_ERR_ABORTED) {
@@ -368,11 +386,7 @@ int cmd_scan(int argc, char **argv)
               "\"unverified\"\n", cli_prog, kc.samples);
   }
 
-  out = out_path ? open_output(out_path, force) : stdout;
-  if (!out) {
-    rc = EXIT_OUTPUT;
-    goto done;
-  }
+  wrote_meta = 1; /* from here on the output holds (or will hold) findings */
   if ((e = crvi_writer_open(&w, fmt, out)) != CRV_OK) {
     cli_error("%s", crv_strerror(e));
     rc = EXIT_OUTPUT;
@@ -380,6 +394,11 @@ int cmd_scan(int argc, char **argv)
   }
   const char *sources[CRV_MAX_SOURCES_LISTED];
   size_t n_sources = 0;
+  char pid_source[32];
+  if (pid) {
+    snprintf(pid_source, sizeof pid_source, "pid:%lld", (long long)pid);
+    sources[n_sources++] = pid_source;
+  }
   for (int i = optind; i < argc && n_sources < CRV_MAX_SOURCES_LISTED; i++)
     sources[n_sources++] = argv[i];
   char key_hex[2 * sizeof key.bytes + 1] = "";
@@ -437,6 +456,9 @@ done:
     cli_error("%s: %s", out_path, strerror(errno));
     rc = EXIT_OUTPUT;
   }
+  if (out && out != stdout && !wrote_meta && !force)
+    unlink(out_path); /* nothing was carved: leave no empty file behind */
+  rc = cli_inputs_finish(&space, rc); /* a live process that exited meanwhile */
   crvi_space_free(&space);
   return rc;
 }

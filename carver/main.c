@@ -9,18 +9,26 @@
 #include "cli.h"
 #include "layouts/layout.h"
 
+int cmd_creds(int argc, char **argv); /* cmd_creds.c */
+
 static void main_help(FILE *f)
 {
   fprintf(f,
           "Usage: %s COMMAND [OPTIONS] ...\n"
           "Recover CPython str and bytes objects, live and garbage-collected, from memory.\n\n"
           "Commands:\n"
-          "  scan INPUT...    carve objects from dump files (see '%s scan --help')\n"
+          "  scan INPUT...    carve objects from dump files, a core file or a live process\n"
+          "                   (--pid PID); see '%s scan --help'\n"
+          "  creds INPUT...   credentials (HTTP Basic/Bearer, cookies, URL user:password)\n"
+          "                   in carved objects; see '%s creds --help'\n"
+          "  dump --pid PID -o DIR   save a live process's memory as Volatility 2 dump files\n"
+          "  maps --pid PID   a process's readable regions, loaded libraries and interpreter\n"
+          "  ps               processes running CPython, flagging renamed ones\n"
           "  layouts          list the built-in CPython layouts\n\n"
           "Options:\n"
           "  -h, --help       show this help and exit\n"
           "  -V, --version    show versions of carver and its libraries\n\n",
-          cli_prog, cli_prog);
+          cli_prog, cli_prog, cli_prog);
   cli_print_exit_codes(f);
 }
 
@@ -72,8 +80,16 @@ int main(int argc, char **argv)
   }
   if (strcmp(cmd, "scan") == 0)
     return cmd_scan(argc - 1, argv + 1);
+  if (strcmp(cmd, "creds") == 0)
+    return cmd_creds(argc - 1, argv + 1);
   if (strcmp(cmd, "layouts") == 0)
     return cmd_layouts(argc - 1, argv + 1);
+  if (strcmp(cmd, "ps") == 0)
+    return cmd_ps(argc - 1, argv + 1);
+  if (strcmp(cmd, "maps") == 0)
+    return cmd_maps(argc - 1, argv + 1);
+  if (strcmp(cmd, "dump") == 0)
+    return cmd_dump(argc - 1, argv + 1);
   cli_usage_error(NULL, "unknown command '%s'", cmd);
   return EXIT_USAGE;
 }

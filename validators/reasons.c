@@ -25,6 +25,7 @@ static const char *const names[CRV_R_COUNT] = {
     [CRV_R_HASH_ZERO] = "hash-zero",
     [CRV_R_STATIC_FREED] = "image-object-not-live",
     [CRV_R_CHUNK_SIZE] = "chunk-size",
+    [CRV_R_HASH_POINTER] = "hash-is-type-pointer",
 };
 
 const char *crv_reason_name(int reason)

@@ -2,6 +2,9 @@
 /* PEP 393 str (3.3-3.15): state word, compact/legacy data location, wstr/utf8 caches,
  * canonical kind. Rules from _PyUnicode_CheckConsistency and observation (§4.2, §4.3). */
 #include "validators.h"
+
+#include <string.h>
+
 #include "util/span.h"
 
 static unsigned bit(uint32_t state, uint8_t pos)
@@ -94,16 +97,74 @@ int crvi_check_pep393_header(const struct crv_layout *l, const uint8_t *h, size_
   return CRV_VALID;
 }
 
-static uint32_t unit_at(const uint8_t *d, unsigned unit, uint64_t i)
+/* ---- the value's units, eight bytes at a time ------------------------------------------
+ * Every carved value is checked here, so these are word-at-a-time reductions (an OR of all
+ * units, which answers "is the largest unit below 2^k"; and for UCS-4 a flag for units
+ * above U+10FFFF) rather than a loop over code points. */
+
+static inline uint64_t load64le(const uint8_t *p)
 {
-  switch (unit) {
-  case 1:
-    return d[i];
-  case 2:
-    return span_u16le(d + 2 * i);
-  default:
-    return span_u32le(d + 4 * i);
+  uint64_t v;
+  memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+/* OR of the n bytes at d, as a 64-bit word whose lanes (of the unit's size, at the unit's
+ * alignment from d) hold the OR of every unit. n is a multiple of the unit. */
+static uint64_t or_words(const uint8_t *d, uint64_t n, unsigned unit)
+{
+  uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, i = 0;
+  for (; n - i >= 32; i += 32) {
+    a0 |= load64le(d + i);
+    a1 |= load64le(d + i + 8);
+    a2 |= load64le(d + i + 16);
+    a3 |= load64le(d + i + 24);
   }
+  for (; n - i >= 8; i += 8)
+    a0 |= load64le(d + i);
+  a0 |= a1 | a2 | a3;
+  for (unsigned k = 0; i < n; i += unit, k += unit) /* the tail: whole units */
+    a0 |= (unit == 1   ? (uint64_t)d[i]
+           : unit == 2 ? (uint64_t)span_u16le(d + i)
+                       : (uint64_t)span_u32le(d + i))
+          << (8 * k);
+  return a0;
+}
+
+/* The OR of all units, from or_words' lanes. */
+static uint32_t or_units(uint64_t lanes, unsigned unit)
+{
+  if (unit == 4)
+    return (uint32_t)(lanes | lanes >> 32);
+  lanes |= lanes >> 32;
+  lanes |= lanes >> 16;
+  if (unit == 2)
+    return (uint32_t)lanes & 0xFFFFu;
+  return (uint32_t)(lanes | lanes >> 8) & 0xFFu;
+}
+
+/* 1 when one of the n / 4 UCS-4 units at d is above U+10FFFF. Per 32-bit lane: adding
+ * 0x7FEF0000 to the low 31 bits sets bit 31 exactly when they are >= 0x110000 (and never
+ * carries into the next lane); a unit with bit 31 set has it already. */
+static int ucs4_over(const uint8_t *d, uint64_t n)
+{
+  const uint64_t low31 = 0x7FFFFFFF7FFFFFFFull, bias = 0x7FEF00007FEF0000ull;
+  uint64_t f0 = 0, f1 = 0, i = 0;
+  for (; n - i >= 16; i += 16) {
+    uint64_t v0 = load64le(d + i), v1 = load64le(d + i + 8);
+    f0 |= ((v0 & low31) + bias) | v0;
+    f1 |= ((v1 & low31) + bias) | v1;
+  }
+  for (; n - i >= 8; i += 8) {
+    uint64_t v = load64le(d + i);
+    f0 |= ((v & low31) + bias) | v;
+  }
+  if (i < n && span_u32le(d + i) > 0x10FFFFu)
+    return 1;
+  return ((f0 | f1) & 0x8000000080000000ull) != 0;
 }
 
 int crvi_check_nul(const struct crv_obj_info *info, const uint8_t *d)
@@ -114,35 +175,40 @@ int crvi_check_nul(const struct crv_obj_info *info, const uint8_t *d)
   return CRV_VALID;
 }
 
-int crvi_check_hash_plausible(const struct crv_obj_info *info)
+int crvi_check_hash_plausible(const struct crv_obj_info *info, uint64_t type1, uint64_t type2)
 {
-  return info->hash == 0 && info->length > 0 ? CRV_R_HASH_ZERO : CRV_VALID;
+  if (info->hash == 0 && info->length > 0)
+    return CRV_R_HASH_ZERO;
+  /* A "hash" equal to a type pointer is a stale header word read at the wrong offset. */
+  if (info->hash != -1 && ((uint64_t)info->hash == type1 || (uint64_t)info->hash == type2))
+    return CRV_R_HASH_POINTER;
+  return CRV_VALID;
 }
 
 int crvi_check_pep393_data(const struct crv_obj_info *info, const uint8_t *d)
 {
-  uint32_t max = 0;
   int r = crvi_check_nul(info, d);
   if (r != CRV_VALID)
     return r;
-  for (uint64_t i = 0; i < info->length; i++) {
-    uint32_t u = unit_at(d, info->unit, i);
-    if (u > max)
-      max = u;
-  }
-  if (max > 0x10FFFF)
+  /* The largest unit decides: above U+10FFFF is no code point; below 0x80 / 0x100 /
+   * 0x10000 the value needs a smaller kind (or, for kind 1, is ASCII), which CPython
+   * never leaves. For those powers of two, "max < 2^k" is "OR of all units < 2^k". */
+  const unsigned unit = info->unit == 1 || info->unit == 2 ? info->unit : 4u;
+  const uint64_t n = info->length * unit;
+  if (unit == 4 && ucs4_over(d, n))
     return CRV_R_CODEPOINT;
-  switch (info->unit) {
+  uint32_t all = or_units(or_words(d, n, unit), unit);
+  switch (unit) {
   case 1:
-    if (info->ascii ? max >= 0x80 : max < 0x80)
+    if (info->ascii ? all >= 0x80 : all < 0x80)
       return CRV_R_NOT_CANONICAL;
     break;
   case 2:
-    if (max < 0x100)
+    if (all < 0x100)
       return CRV_R_NOT_CANONICAL;
     break;
   default:
-    if (max < 0x10000)
+    if (all < 0x10000)
       return CRV_R_NOT_CANONICAL;
     break;
   }
@@ -154,9 +220,7 @@ int crvi_check_ubuf_data(const struct crv_obj_info *info, const uint8_t *d)
   int r = crvi_check_nul(info, d);
   if (r != CRV_VALID)
     return r;
-  if (info->unit == 4)
-    for (uint64_t i = 0; i < info->length; i++)
-      if (span_u32le(d + 4 * i) > 0x10FFFF)
-        return CRV_R_CODEPOINT;
+  if (info->unit == 4 && ucs4_over(d, info->length * 4))
+    return CRV_R_CODEPOINT;
   return CRV_VALID;
 }

@@ -29,6 +29,7 @@ enum crv_reason {
   CRV_R_HASH_ZERO,      /* cached hash 0 on a non-empty value (odds 2^-64 for a real one) */
   CRV_R_STATIC_FREED,   /* an object inside the interpreter image that is not live */
   CRV_R_CHUNK_SIZE,     /* clobbered object: its size does not give its malloc chunk's */
+  CRV_R_HASH_POINTER,   /* cached "hash" equals a type pointer: a misread header */
   CRV_R_COUNT
 };
 
@@ -57,8 +58,9 @@ int crvi_check_bytes_header(const struct crv_layout *l, const uint8_t *h, size_t
 /* d: data_bytes + unit bytes (the value and its NUL unit). pep393 selects the canonical
  * kind rules; otherwise units only need to be valid code points (text) or anything. */
 int crvi_check_nul(const struct crv_obj_info *info, const uint8_t *d);
-/* A cached hash is -1 (not computed) or the hash of the value: 0 only for empty values. */
-int crvi_check_hash_plausible(const struct crv_obj_info *info);
+/* A cached hash is -1 (not computed) or the hash of the value: 0 only for empty values,
+ * and never one of the type pointers (odds 2^-64, 2^-32 on 32-bit builds). */
+int crvi_check_hash_plausible(const struct crv_obj_info *info, uint64_t type1, uint64_t type2);
 int crvi_check_pep393_data(const struct crv_obj_info *info, const uint8_t *d);
 int crvi_check_ubuf_data(const struct crv_obj_info *info, const uint8_t *d);
 

@@ -4,9 +4,11 @@
  *
  * Everything appends to a crvi_buf, a growable buffer with a hard cap. The converters of
  * possibly large values work in steps: each call appends until the buffer holds at least
- * `limit` bytes (checked between code points) or the input ends, and advances *pos, so a
- * caller can write the buffer out between steps and never hold a whole value's encoding.
- * Decoding always restarts at a code-point boundary, so steps never split a sequence. */
+ * `limit` bytes or the input ends, and advances *pos, so a caller can write the buffer out
+ * between steps and never hold a whole value's encoding. A step may pass `limit` by at most
+ * CRVI_STEP_OVERSHOOT bytes (it works in blocks of code points). Decoding always restarts
+ * at a code-point boundary, so steps never split a sequence. The converters reserve their
+ * output once per block and run a tight loop per kind (ASCII a word at a time). */
 #ifndef CARVER_TEXTENC_H
 #define CARVER_TEXTENC_H
 #include "carver/error.h"
@@ -14,6 +16,9 @@
 #include <stdint.h>
 
 /* ---- growable buffer with a hard cap ------------------------------------------------ */
+
+/* Most bytes a step converter appends past its limit. */
+#define CRVI_STEP_OVERSHOOT 32u
 
 typedef struct crvi_buf {
   char *p;      /* NUL-terminated when p != NULL */
@@ -27,6 +32,23 @@ void crvi_buf_init(crvi_buf *b, size_t cap);
 void crvi_buf_free(crvi_buf *b);
 /* Empties the buffer and clears the error; keeps the allocation. */
 void crvi_buf_reset(crvi_buf *b);
+/* Slow path of crvi_buf_room: grows the allocation. */
+char *crvi_buf_grow(crvi_buf *b, size_t n);
+/* Room for n more bytes (and the NUL) at b->p + b->len, to be filled by the caller and
+ * published with crvi_buf_commit. NULL, with the sticky error set (CRV_ERR_LIMIT past the
+ * cap, CRV_ERR_NOMEM), when there is none. */
+static inline char *crvi_buf_room(crvi_buf *b, size_t n)
+{
+  if (!b->err && n < b->alloc - b->len) /* alloc <= cap + 1: within the cap */
+    return b->p + b->len;
+  return crvi_buf_grow(b, n);
+}
+/* Publishes n bytes written at the room crvi_buf_room returned (n <= the room asked for). */
+static inline void crvi_buf_commit(crvi_buf *b, size_t n)
+{
+  b->len += n;
+  b->p[b->len] = '\0';
+}
 void crvi_buf_put(crvi_buf *b, const void *p, size_t n);
 void crvi_buf_putc(crvi_buf *b, char c);
 void crvi_buf_puts(crvi_buf *b, const char *s);
@@ -53,6 +75,12 @@ void crvi_utf8_put(crvi_buf *b, uint32_t cp);
 
 /* Length of the UTF-8/WTF-8 conversion of nunits code units. */
 uint64_t crvi_text_utf8_len(const uint8_t *data, size_t nunits, unsigned kind, unsigned flags);
+/* Bounds of that length without reading the units: at least nunits, at most
+ * nunits * crvi_text_utf8_max_per_unit(kind). */
+static inline unsigned crvi_text_utf8_max_per_unit(unsigned kind)
+{
+  return kind == 1 ? 2u : kind == 2 ? 3u : 4u;
+}
 /* Stepwise UTF-8/WTF-8 conversion (see the top of this file). */
 void crvi_text_utf8_step(crvi_buf *out, const uint8_t *data, size_t nunits, unsigned kind,
                          unsigned flags, size_t *pos, size_t limit);
@@ -67,6 +95,8 @@ void crvi_text_utf8_step(crvi_buf *out, const uint8_t *data, size_t nunits, unsi
  * or returns CRVI_UTF8_BAD and advances by one byte for an invalid, overlong, truncated or
  * out-of-range sequence (and for surrogates unless CRVI_UTF8_SURROGATES). */
 uint32_t crvi_utf8_next(const uint8_t *s, size_t n, unsigned flags, size_t *pos);
+/* Length of the leading run of ASCII bytes (< 0x80) of s[0..n). */
+size_t crvi_ascii_prefix(const uint8_t *s, size_t n);
 /* 1 when s[0..n) is strict UTF-8 (no surrogates, no overlongs, <= U+10FFFF). */
 int crvi_utf8_valid(const uint8_t *s, size_t n);
 /* Length of s with every invalid byte replaced by U+FFFD (strict UTF-8). */
@@ -82,6 +112,9 @@ void crvi_base64_step(crvi_buf *out, const uint8_t *s, size_t n, size_t *pos, si
 
 /* ---- JSON string bodies (without the quotes) ----------------------------------------- */
 
+/* Length of the leading run of s[0..n) that a JSON string holds as it is: printable ASCII
+ * except '"' and '\\'. */
+size_t crvi_json_plain_prefix(const uint8_t *s, size_t n);
 /* Escapes one code point for a JSON string: \" \\ \n \r \t \b \f, other C0 controls, DEL,
  * C1 controls, U+2028/2029, bidi controls and lone surrogates as \uXXXX (surrogates as
  * \udXXX, so the output is valid JSON); everything else as UTF-8. */

@@ -19,23 +19,94 @@ void crvi_w_write(struct crv_writer *w, const void *p, size_t n)
     w->failed = 1;
 }
 
+/* Empties the buffer, keeping its allocation; the current record (if any) has now been
+ * partly written out. */
+static void drop_all(struct crv_writer *w)
+{
+  crvi_buf_reset(&w->buf);
+  w->rec_start = SIZE_MAX;
+}
+
 crv_err crvi_w_drain(struct crv_writer *w)
 {
   crv_err e = w->buf.err;
   if (e) {
+    /* The record being built is incomplete: write out the complete ones before it. */
+    if (w->rec_start != SIZE_MAX && w->rec_start <= w->buf.len)
+      crvi_w_write(w, w->buf.p, w->rec_start);
     w->failed = 1;
-    crvi_buf_reset(&w->buf);
+    drop_all(w);
     return e;
   }
   crvi_w_write(w, w->buf.p, w->buf.len);
-  crvi_buf_reset(&w->buf);
+  drop_all(w);
   return CRV_OK;
 }
 
 void crvi_w_flush(struct crv_writer *w)
 {
+  if (w->buf.len || w->buf.err)
+    crvi_w_drain(w);
   if (fflush(w->fp) != 0 || ferror(w->fp))
     w->failed = 1;
+}
+
+/* Before a record: writes the buffer out once it holds a block, and marks where the
+ * record starts. */
+static void record_begin(struct crv_writer *w)
+{
+  if (w->buf.len >= CRVI_WRITER_OUT)
+    crvi_w_drain(w);
+  w->rec_start = w->buf.len;
+}
+
+/* After a record: on an error of the format's or of the buffer's, take the incomplete
+ * record back out of the buffer when none of it was written yet, so the stream stays
+ * decodable; when part of it was, the stream is broken and the writer fails. A buffer
+ * error (a record over the cap, no memory) always fails the writer. */
+static crv_err record_end(struct crv_writer *w, crv_err e)
+{
+  crv_err be = w->buf.err;
+  if (!e && !be)
+    return CRV_OK;
+  if (be)
+    w->failed = 1;
+  if (w->rec_start != SIZE_MAX && w->rec_start <= w->buf.len) {
+    w->buf.len = w->rec_start;
+    w->buf.err = CRV_OK;
+    if (w->buf.p)
+      w->buf.p[w->buf.len] = '\0';
+  } else {
+    w->failed = 1;
+    drop_all(w);
+  }
+  return e ? e : be;
+}
+
+/* Decimal digits, written backwards into a 20-byte tail and moved into place. */
+char *crvi_w_u64_dec(char *o, uint64_t v)
+{
+  char t[20];
+  size_t k = sizeof t;
+  do {
+    t[--k] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  memcpy(o, t + k, sizeof t - k);
+  return o + (sizeof t - k);
+}
+
+char *crvi_w_i64_dec(char *o, int64_t v)
+{
+  if (v >= 0)
+    return crvi_w_u64_dec(o, (uint64_t)v);
+  *o++ = '-';
+  return crvi_w_u64_dec(o, 0 - (uint64_t)v);
+}
+
+int crvi_w_plain(const char *s, size_t n)
+{
+  return crvi_json_plain_prefix((const uint8_t *)s, n) == n;
 }
 
 crv_err crvi_w_value(const crv_object *o, crvi_value *v)
@@ -135,7 +206,14 @@ crv_err crvi_writer_open(struct crv_writer **out, enum crv_format fmt, FILE *fp)
     return CRV_ERR_NOMEM;
   w->fp = fp;
   crvi_buf_init(&w->buf, CRVI_WRITER_BUF_CAP);
-  crv_err e;
+  w->rec_start = SIZE_MAX;
+  /* The whole buffer at once (pages are touched only as output fills them). */
+  crv_err e = crvi_buf_room(&w->buf, CRVI_WRITER_BUF_CAP) ? CRV_OK : w->buf.err;
+  if (e) {
+    crvi_buf_free(&w->buf);
+    free(w);
+    return e;
+  }
   switch (fmt) {
   case CRV_FORMAT_TEXT:
     e = crvi_writer_text_init(w);
@@ -173,7 +251,8 @@ crv_err crvi_writer_meta(struct crv_writer *w, const crv_meta *m)
     return CRV_ERR_INVALID_ARG;
   if (w->failed)
     return CRV_ERR_OUTPUT;
-  crv_err e = w->ops->meta(w, m);
+  record_begin(w);
+  crv_err e = record_end(w, w->ops->meta(w, m));
   crvi_w_flush(w);
   return result(w, e);
 }
@@ -185,7 +264,8 @@ crv_err crvi_writer_object(struct crv_writer *w, const crv_object *o)
     return CRV_ERR_INVALID_ARG;
   if (w->failed)
     return CRV_ERR_OUTPUT;
-  crv_err e = w->ops->object(w, o);
+  record_begin(w);
+  crv_err e = record_end(w, w->ops->object(w, o));
   w->objects++;
   if (w->objects % CRV_WRITER_FLUSH_EVERY == 0)
     crvi_w_flush(w);
@@ -198,9 +278,33 @@ crv_err crvi_writer_summary(struct crv_writer *w, const crv_summary *s)
     return CRV_ERR_INVALID_ARG;
   if (w->failed)
     return CRV_ERR_OUTPUT;
-  crv_err e = w->ops->summary(w, s);
+  record_begin(w);
+  crv_err e = record_end(w, w->ops->summary(w, s));
   crvi_w_flush(w);
   return result(w, e);
+}
+
+crv_err crvi_writer_credential(struct crv_writer *w, const crv_credential *c)
+{
+  if (!w || !c || !c->secret || c->scheme < 0 || c->scheme >= CRV_CRED_SCHEME_COUNT ||
+      c->confidence < 0 || c->confidence >= CRV_CONF_COUNT || c->found_as < 0 ||
+      c->found_as >= CRV_FOUND_COUNT || c->status < 0 || c->status >= CRV_STATUS_COUNT ||
+      (c->n_addrs && !c->addrs) || !w->ops->credential)
+    return CRV_ERR_INVALID_ARG;
+  if (w->failed)
+    return CRV_ERR_OUTPUT;
+  crvi_w_drain(w); /* the buffer holds only this record (a format may reset it) */
+  record_begin(w);
+  crv_err e = record_end(w, w->ops->credential(w, c));
+  w->credentials++;
+  crvi_w_flush(w); /* few and valuable */
+  return result(w, e);
+}
+
+void crvi_writer_enable_credentials(struct crv_writer *w)
+{
+  if (w)
+    w->with_credentials = 1;
 }
 
 crv_err crvi_writer_close(struct crv_writer *w)

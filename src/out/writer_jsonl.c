@@ -8,40 +8,52 @@
 
 #include "out/writer_impl.h"
 
-/* Writes the buffer out once it holds a chunk; keeps small records in one write. */
-static crv_err js_maybe_drain(struct crv_writer *w)
+/* ,"k": at p (the room is the caller's); returns the end. */
+static inline char *js_key_to(char *p, const char *k, size_t kl)
 {
-  if (w->buf.err || w->buf.len >= CRVI_WRITER_CHUNK)
-    return crvi_w_drain(w);
-  return CRV_OK;
+  p[0] = ',';
+  p[1] = '"';
+  memcpy(p + 2, k, kl);
+  p[2 + kl] = '"';
+  p[3 + kl] = ':';
+  return p + 4 + kl;
 }
 
 static void js_key(struct crv_writer *w, const char *k)
 {
-  crvi_buf_putc(&w->buf, ',');
-  crvi_buf_putc(&w->buf, '"');
-  crvi_buf_puts(&w->buf, k);
-  crvi_buf_puts(&w->buf, "\":");
+  size_t kl = strlen(k);
+  char *p = crvi_buf_room(&w->buf, kl + 4);
+  if (p)
+    crvi_buf_commit(&w->buf, (size_t)(js_key_to(p, k, kl) - p));
 }
 
-/* A tool string, or null. */
+/* A tool string, or null. Short printable ones (names) are copied as they are. */
 static crv_err js_str(struct crv_writer *w, const char *s)
 {
+  crvi_buf *b = &w->buf;
+  char *p;
   if (!s) {
-    crvi_buf_puts(&w->buf, "null");
-    return js_maybe_drain(w);
+    crvi_buf_put(b, "null", 4);
+    return crvi_w_maybe_drain(w);
   }
   const uint8_t *u = (const uint8_t *)s;
   size_t n = strlen(s), pos = 0;
-  crvi_buf_putc(&w->buf, '"');
-  while (pos < n && !w->buf.err) {
-    crvi_json_utf8_step(&w->buf, u, n, 0, &pos, CRVI_WRITER_CHUNK);
-    crv_err e = js_maybe_drain(w);
+  if (n <= 64 && crvi_w_plain(s, n) && (p = crvi_buf_room(b, n + 2)) != NULL) {
+    p[0] = '"';
+    memcpy(p + 1, s, n);
+    p[n + 1] = '"';
+    crvi_buf_commit(b, n + 2);
+    return CRV_OK;
+  }
+  crvi_buf_putc(b, '"');
+  while (pos < n && !b->err) {
+    crvi_json_utf8_step(b, u, n, 0, &pos, CRVI_WRITER_OUT);
+    crv_err e = crvi_w_maybe_drain(w);
     if (e)
       return e;
   }
-  crvi_buf_putc(&w->buf, '"');
-  return js_maybe_drain(w);
+  crvi_buf_putc(b, '"');
+  return crvi_w_maybe_drain(w);
 }
 
 static crv_err js_kv_str(struct crv_writer *w, const char *k, const char *v)
@@ -52,8 +64,10 @@ static crv_err js_kv_str(struct crv_writer *w, const char *k, const char *v)
 
 static void js_kv_u64(struct crv_writer *w, const char *k, uint64_t v)
 {
-  js_key(w, k);
-  crvi_buf_printf(&w->buf, "%" PRIu64, v);
+  size_t kl = strlen(k);
+  char *p = crvi_buf_room(&w->buf, kl + 4 + 20);
+  if (p)
+    crvi_buf_commit(&w->buf, (size_t)(crvi_w_u64_dec(js_key_to(p, k, kl), v) - p));
 }
 
 static void js_kv_bool(struct crv_writer *w, const char *k, int v)
@@ -62,12 +76,11 @@ static void js_kv_bool(struct crv_writer *w, const char *k, int v)
   crvi_buf_puts(&w->buf, v ? "true" : "false");
 }
 
-/* Ends the line and writes the record out. */
+/* Ends the line (writer.c writes the buffer out). */
 static crv_err js_end(struct crv_writer *w, crv_err e)
 {
-  crvi_buf_puts(&w->buf, "}\n");
-  crv_err e2 = crvi_w_drain(w);
-  return e ? e : e2;
+  crvi_buf_put(&w->buf, "}\n", 2);
+  return e ? e : w->buf.err;
 }
 
 #define KEEP_FIRST(e, expr)                                                                        \
@@ -81,7 +94,6 @@ static crv_err js_meta(struct crv_writer *w, const crv_meta *m)
 {
   crv_err e = CRV_OK;
   size_t nsrc = m->n_sources < CRV_MAX_SOURCES_LISTED ? m->n_sources : CRV_MAX_SOURCES_LISTED;
-  crvi_buf_reset(&w->buf);
   crvi_buf_puts(&w->buf, "{\"record\":\"meta\",\"tool\":\"carver\"");
   KEEP_FIRST(e, js_kv_str(w, "tool_version", m->tool_version));
   KEEP_FIRST(e, js_kv_str(w, "python", m->python));
@@ -118,33 +130,33 @@ static crv_err js_value(struct crv_writer *w, const crvi_value *v)
     js_key(w, "value");
     crvi_buf_putc(&w->buf, '"');
     while (pos < v->nunits && !w->buf.err) {
-      crvi_json_units_step(&w->buf, v->data, v->nunits, v->kind, v->flags, &pos, CRVI_WRITER_CHUNK);
-      if ((e = js_maybe_drain(w)) != CRV_OK)
+      crvi_json_units_step(&w->buf, v->data, v->nunits, v->kind, v->flags, &pos, CRVI_WRITER_OUT);
+      if ((e = crvi_w_maybe_drain(w)) != CRV_OK)
         return e;
     }
     crvi_buf_putc(&w->buf, '"');
-    return js_maybe_drain(w);
+    return crvi_w_maybe_drain(w);
   }
   js_key(w, "value_b64");
   crvi_buf_putc(&w->buf, '"');
   while (pos < v->nunits && !w->buf.err) {
-    crvi_base64_step(&w->buf, v->data, v->nunits, &pos, CRVI_WRITER_CHUNK);
-    if ((e = js_maybe_drain(w)) != CRV_OK)
+    crvi_base64_step(&w->buf, v->data, v->nunits, &pos, CRVI_WRITER_OUT);
+    if ((e = crvi_w_maybe_drain(w)) != CRV_OK)
       return e;
   }
   crvi_buf_putc(&w->buf, '"');
   if (!crvi_utf8_valid(v->data, v->nunits))
-    return js_maybe_drain(w);
+    return crvi_w_maybe_drain(w);
   js_key(w, "value");
   crvi_buf_putc(&w->buf, '"');
   pos = 0;
   while (pos < v->nunits && !w->buf.err) {
-    crvi_json_utf8_step(&w->buf, v->data, v->nunits, 0, &pos, CRVI_WRITER_CHUNK);
-    if ((e = js_maybe_drain(w)) != CRV_OK)
+    crvi_json_utf8_step(&w->buf, v->data, v->nunits, 0, &pos, CRVI_WRITER_OUT);
+    if ((e = crvi_w_maybe_drain(w)) != CRV_OK)
       return e;
   }
   crvi_buf_putc(&w->buf, '"');
-  return js_maybe_drain(w);
+  return crvi_w_maybe_drain(w);
 }
 
 static crv_err js_object(struct crv_writer *w, const crv_object *o)
@@ -153,8 +165,7 @@ static crv_err js_object(struct crv_writer *w, const crv_object *o)
   crv_err e = crvi_w_value(o, &v);
   if (e)
     return e;
-  crvi_buf_reset(&w->buf);
-  crvi_buf_puts(&w->buf, "{\"record\":\"object\"");
+  crvi_buf_put(&w->buf, "{\"record\":\"object\"", 18);
   js_kv_u64(w, "addr", o->addr);
   KEEP_FIRST(e, js_kv_str(w, "type", crv_obj_type_name(o->type)));
   js_kv_u64(w, "ob_type", o->ob_type);
@@ -165,11 +176,14 @@ static crv_err js_object(struct crv_writer *w, const crv_object *o)
     js_kv_bool(w, "ascii", o->ascii);
   if (o->interned >= 0)
     js_kv_u64(w, "interned", (uint64_t)o->interned);
-  js_key(w, "hash");
-  crvi_buf_printf(&w->buf, "%" PRId64, o->hash);
+  char *p = crvi_buf_room(&w->buf, 8 + 20);
+  if (p)
+    crvi_buf_commit(&w->buf, (size_t)(crvi_w_i64_dec(js_key_to(p, "hash", 4), o->hash) - p));
   KEEP_FIRST(e, js_kv_str(w, "hash_check", crv_hash_check_name(o->hash_check)));
   KEEP_FIRST(e, js_kv_str(w, "status", crv_status_name(o->status)));
   KEEP_FIRST(e, js_kv_str(w, "region", o->region));
+  if (o->has_offset) /* where addr lies in the page blob named by region */
+    js_kv_u64(w, "offset", o->offset);
   js_kv_u64(w, "refcnt", o->refcnt);
   if (o->proof) {
     KEEP_FIRST(e, js_kv_str(w, "header", "clobbered"));
@@ -195,7 +209,6 @@ static crv_err js_summary(struct crv_writer *w, const crv_summary *s)
   uint64_t counts[CRV_OBJ_TYPE_COUNT];
   size_t nt = crvi_w_by_type(s, names, counts);
   char num[64];
-  crvi_buf_reset(&w->buf);
   crvi_buf_puts(&w->buf, "{\"record\":\"summary\"");
   js_kv_u64(w, "objects", s->objects);
   js_key(w, "by_type");
@@ -219,6 +232,8 @@ static crv_err js_summary(struct crv_writer *w, const crv_summary *s)
   js_kv_u64(w, "bytes_scanned", s->bytes_scanned);
   js_kv_u64(w, "regions", s->regions);
   js_kv_u64(w, "holes", s->holes);
+  if (w->with_credentials)
+    js_kv_u64(w, "credentials", w->credentials);
   js_key(w, "elapsed_seconds");
   crvi_w_format_double(num, sizeof num, s->elapsed_seconds, -1);
   crvi_buf_puts(&w->buf, num);
@@ -226,10 +241,45 @@ static crv_err js_summary(struct crv_writer *w, const crv_summary *s)
   return js_end(w, CRV_OK);
 }
 
+static crv_err js_credential(struct crv_writer *w, const crv_credential *c)
+{
+  crv_err e = CRV_OK;
+  crvi_buf_reset(&w->buf);
+  crvi_buf_puts(&w->buf, "{\"record\":\"credential\"");
+  KEEP_FIRST(e, js_kv_str(w, "scheme", crv_cred_scheme_name(c->scheme)));
+  if (c->header)
+    KEEP_FIRST(e, js_kv_str(w, "header", c->header));
+  if (c->user)
+    KEEP_FIRST(e, js_kv_str(w, "user", c->user));
+  KEEP_FIRST(e, js_kv_str(w, crvi_w_secret_key(c->scheme), c->secret));
+  KEEP_FIRST(e, js_kv_str(w, "confidence", crv_cred_confidence_name(c->confidence)));
+  KEEP_FIRST(e, js_kv_str(w, "found_as", crv_cred_found_name(c->found_as)));
+  if (c->request)
+    KEEP_FIRST(e, js_kv_str(w, "request", c->request));
+  if (c->response)
+    KEEP_FIRST(e, js_kv_str(w, "response", c->response));
+  if (c->host)
+    KEEP_FIRST(e, js_kv_str(w, "host", c->host));
+  if (c->url)
+    KEEP_FIRST(e, js_kv_str(w, "url", c->url));
+  js_kv_u64(w, "addr", c->addr);
+  KEEP_FIRST(e, js_kv_str(w, "status", crv_status_name(c->status)));
+  js_kv_u64(w, "count", c->count);
+  js_kv_u64(w, "live", c->live);
+  js_kv_u64(w, "freed", c->freed);
+  js_key(w, "addrs");
+  crvi_buf_putc(&w->buf, '[');
+  for (size_t i = 0; i < c->n_addrs; i++)
+    crvi_buf_printf(&w->buf, "%s%" PRIu64, i ? "," : "", c->addrs[i]);
+  crvi_buf_putc(&w->buf, ']');
+  return js_end(w, e);
+}
+
 static const struct crvi_writer_ops jsonl_ops = {
     .meta = js_meta,
     .object = js_object,
     .summary = js_summary,
+    .credential = js_credential,
     .fini = NULL,
 };
 

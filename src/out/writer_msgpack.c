@@ -2,25 +2,41 @@
 /* msgpack stream writer: one map per record, each with a "record" key. Text values are
  * msgpack str holding UTF-8, or WTF-8 when the value has lone surrogates (decode with
  * unicode_errors="surrogatepass"); binary values are msgpack bin. Tool strings (paths,
- * names) are made strict UTF-8, invalid bytes becoming U+FFFD. */
+ * names) are made strict UTF-8, invalid bytes becoming U+FFFD.
+ *
+ * Everything goes into the writer's buffer (writer.c writes it out in large blocks). The
+ * object records, most of the output, are encoded here directly, each field written at a
+ * reserved pointer; meta, summary and credential records use msgpack-c's packer. Both give
+ * the smallest form of every integer and header, as msgpack_pack_* do. */
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "out/writer_impl.h"
 
-/* The packer's sink: writes through crvi_w_write so failures are recorded. Unlike
- * msgpack_fbuffer_write it accepts empty writes (an empty str body). */
+/* The packer's sink: appends to the buffer. Unlike msgpack_fbuffer_write it accepts empty
+ * writes (an empty str body). */
 static int mp_sink(void *data, const char *buf, size_t len)
 {
   struct crv_writer *w = data;
-  crvi_w_write(w, buf, len);
-  return w->failed ? -1 : 0;
+  crvi_buf_put(&w->buf, buf, len);
+  return w->buf.err ? -1 : 0;
 }
+
+/* A name the object records repeat (type, hash check, status), encoded once. */
+struct mp_name {
+  uint8_t len; /* 0: not encoded (not a short printable string); written as a tool string */
+  char enc[32];
+};
+
+struct mp_state {
+  msgpack_packer pk;
+  struct mp_name type[CRV_OBJ_TYPE_COUNT], check[CRV_HASH_CHECK_COUNT], status[CRV_STATUS_COUNT];
+};
 
 static msgpack_packer *pk_of(struct crv_writer *w)
 {
-  return w->impl;
+  return &((struct mp_state *)w->impl)->pk;
 }
 
 static void mp_key(msgpack_packer *pk, const char *k)
@@ -28,37 +44,196 @@ static void mp_key(msgpack_packer *pk, const char *k)
   msgpack_pack_str_with_body(pk, k, strlen(k));
 }
 
+/* ---- direct encoding ----------------------------------------------------------------- */
+
+static inline char *be16(char *p, uint32_t v)
+{
+  p[0] = (char)(v >> 8);
+  p[1] = (char)v;
+  return p + 2;
+}
+
+static inline char *be32(char *p, uint32_t v)
+{
+  p[0] = (char)(v >> 24);
+  p[1] = (char)(v >> 16);
+  p[2] = (char)(v >> 8);
+  p[3] = (char)v;
+  return p + 4;
+}
+
+static inline char *be64(char *p, uint64_t v)
+{
+  be32(p, (uint32_t)(v >> 32));
+  return be32(p + 4, (uint32_t)v);
+}
+
+/* As msgpack_pack_uint64: at most 9 bytes. */
+static inline char *mp_uint_to(char *p, uint64_t v)
+{
+  if (v < 0x80) {
+    *p = (char)v;
+    return p + 1;
+  }
+  if (v < 0x100) {
+    p[0] = (char)0xcc;
+    p[1] = (char)v;
+    return p + 2;
+  }
+  if (v < 0x10000) {
+    *p = (char)0xcd;
+    return be16(p + 1, (uint32_t)v);
+  }
+  if (v < 0x100000000ull) {
+    *p = (char)0xce;
+    return be32(p + 1, (uint32_t)v);
+  }
+  *p = (char)0xcf;
+  return be64(p + 1, v);
+}
+
+/* As msgpack_pack_int64: non-negative values as unsigned, negative ones in the smallest
+ * signed form. At most 9 bytes. */
+static inline char *mp_int_to(char *p, int64_t v)
+{
+  if (v >= 0)
+    return mp_uint_to(p, (uint64_t)v);
+  if (v >= -32) {
+    *p = (char)(uint8_t)v; /* negative fixint */
+    return p + 1;
+  }
+  if (v >= -128) {
+    p[0] = (char)0xd0;
+    p[1] = (char)(uint8_t)v;
+    return p + 2;
+  }
+  if (v >= -32768) {
+    *p = (char)0xd1;
+    return be16(p + 1, (uint16_t)v);
+  }
+  if (v >= INT32_MIN) {
+    *p = (char)0xd2;
+    return be32(p + 1, (uint32_t)v);
+  }
+  *p = (char)0xd3;
+  return be64(p + 1, (uint64_t)v);
+}
+
+/* As msgpack_pack_str (n < 2^32): at most 5 bytes. */
+static inline size_t mp_str_hdr_len(uint64_t n)
+{
+  return n < 32 ? 1u : n < 256 ? 2u : n < 65536 ? 3u : 5u;
+}
+
+static inline char *mp_str_hdr_to(char *p, size_t n)
+{
+  if (n < 32) {
+    *p = (char)(0xa0 | n);
+    return p + 1;
+  }
+  if (n < 256) {
+    p[0] = (char)0xd9;
+    p[1] = (char)n;
+    return p + 2;
+  }
+  if (n < 65536) {
+    *p = (char)0xda;
+    return be16(p + 1, (uint32_t)n);
+  }
+  *p = (char)0xdb;
+  return be32(p + 1, (uint32_t)n);
+}
+
+/* As msgpack_pack_bin (n < 2^32): at most 5 bytes. */
+static inline char *mp_bin_hdr_to(char *p, size_t n)
+{
+  if (n < 256) {
+    p[0] = (char)0xc4;
+    p[1] = (char)n;
+    return p + 2;
+  }
+  if (n < 65536) {
+    *p = (char)0xc5;
+    return be16(p + 1, (uint32_t)n);
+  }
+  *p = (char)0xc6;
+  return be32(p + 1, (uint32_t)n);
+}
+
+/* As msgpack_pack_map: at most 5 bytes. */
+static inline char *mp_map_hdr_to(char *p, size_t n)
+{
+  if (n < 16) {
+    *p = (char)(0x80 | n);
+    return p + 1;
+  }
+  if (n < 65536) {
+    *p = (char)0xde;
+    return be16(p + 1, (uint32_t)n);
+  }
+  *p = (char)0xdf;
+  return be32(p + 1, (uint32_t)n);
+}
+
+/* A key (or other constant) shorter than 32 bytes, as a fixstr. */
+#define MP_LIT(p, lit) mp_fix_to((p), (lit), sizeof(lit) - 1)
+static inline char *mp_fix_to(char *p, const char *s, size_t n)
+{
+  *p = (char)(0xa0 | n);
+  memcpy(p + 1, s, n);
+  return p + 1 + n;
+}
+
 /* A tool string as strict UTF-8; NULL as nil. */
 static crv_err mp_str(struct crv_writer *w, const char *s)
 {
-  msgpack_packer *pk = pk_of(w);
+  crvi_buf *b = &w->buf;
   if (!s) {
-    msgpack_pack_nil(pk);
-    return CRV_OK;
+    crvi_buf_putc(b, (char)0xc0);
+    return b->err;
   }
   const uint8_t *u = (const uint8_t *)s;
   size_t n = strlen(s);
+  crv_err e = crvi_w_maybe_drain(w);
+  if (e)
+    return e;
+  if (n <= CRVI_WRITER_SHORT && crvi_utf8_valid(u, n)) { /* valid as is */
+    char *p = crvi_buf_room(b, n + 5);
+    if (!p)
+      return b->err;
+    char *q = mp_str_hdr_to(p, n);
+    memcpy(q, s, n);
+    crvi_buf_commit(b, (size_t)(q - p) + n);
+    return CRV_OK;
+  }
   uint64_t len = crvi_utf8_sanitized_len(u, n);
   if (len > UINT32_MAX)
     return CRV_ERR_LIMIT;
-  if (len == n) { /* valid as is */
-    msgpack_pack_str_with_body(pk, s, n);
-    return CRV_OK;
-  }
-  msgpack_pack_str(pk, (size_t)len);
+  char *p = crvi_buf_room(b, 5);
+  if (!p)
+    return b->err;
+  crvi_buf_commit(b, (size_t)(mp_str_hdr_to(p, (size_t)len) - p));
   size_t pos = 0;
   while (pos < n) {
-    crvi_buf_reset(&w->buf);
-    crvi_utf8_sanitize_step(&w->buf, u, n, &pos, CRVI_WRITER_CHUNK);
-    if (w->buf.err)
-      break;
-    msgpack_pack_str_body(pk, w->buf.p, w->buf.len);
+    crvi_utf8_sanitize_step(b, u, n, &pos, CRVI_WRITER_OUT);
+    if ((e = crvi_w_maybe_drain(w)) != CRV_OK)
+      return e;
   }
-  crv_err e = w->buf.err;
-  crvi_buf_reset(&w->buf);
-  if (e)
-    w->failed = 1;
-  return e;
+  return CRV_OK;
+}
+
+/* A tool string; the common short printable ASCII ones (names) in place. */
+static inline crv_err mp_tool(struct crv_writer *w, const char *s)
+{
+  if (s) {
+    size_t n = strlen(s);
+    char *p;
+    if (n < 32 && crvi_w_plain(s, n) && (p = crvi_buf_room(&w->buf, 32)) != NULL) {
+      crvi_buf_commit(&w->buf, (size_t)(mp_fix_to(p, s, n) - p));
+      return CRV_OK;
+    }
+  }
+  return mp_str(w, s);
 }
 
 static void mp_kv_str(struct crv_writer *w, const char *k, const char *v, crv_err *e)
@@ -110,81 +285,178 @@ static crv_err mp_meta(struct crv_writer *w, const crv_meta *m)
   return e;
 }
 
-/* The value: str of the UTF-8/WTF-8 conversion, or bin of the raw bytes. */
-static crv_err mp_value(struct crv_writer *w, const crvi_value *v)
+/* The rest of a long value straight from memory: what the buffer holds goes first. */
+static crv_err mp_direct(struct crv_writer *w, const uint8_t *data, size_t n)
 {
-  msgpack_packer *pk = pk_of(w);
-  if (!v->text) {
-    if (v->nunits > UINT32_MAX)
-      return CRV_ERR_LIMIT;
-    msgpack_pack_bin(pk, v->nunits);
-    msgpack_pack_bin_body(pk, v->data, v->nunits);
-    return CRV_OK;
-  }
-  uint64_t len = crvi_text_utf8_len(v->data, v->nunits, v->kind, v->flags);
-  if (len > UINT32_MAX)
-    return CRV_ERR_LIMIT;
-  msgpack_pack_str(pk, (size_t)len);
-  uint64_t done = 0;
-  size_t pos = 0;
-  crv_err e = CRV_OK;
-  while (pos < v->nunits) {
-    crvi_buf_reset(&w->buf);
-    crvi_text_utf8_step(&w->buf, v->data, v->nunits, v->kind, v->flags, &pos, CRVI_WRITER_CHUNK);
-    if (w->buf.err) {
-      e = w->buf.err;
-      break;
-    }
-    msgpack_pack_str_body(pk, w->buf.p, w->buf.len);
-    done += w->buf.len;
-  }
-  crvi_buf_reset(&w->buf);
-  if (!e && done != len) /* cannot happen: the length and the steps share the decoder */
-    e = CRV_ERR_LIMIT;
-  if (e)
-    w->failed = 1; /* the str on the stream is incomplete */
+  crv_err e = crvi_w_drain(w);
+  if (!e)
+    crvi_w_write(w, data, n);
   return e;
 }
 
+/* The value: str of the UTF-8/WTF-8 conversion, or bin of the raw bytes. */
+static crv_err mp_value(struct crv_writer *w, const crvi_value *v)
+{
+  crvi_buf *b = &w->buf;
+  const size_t n = v->nunits;
+  char *p;
+  if (!v->text) {
+    if (n > UINT32_MAX)
+      return CRV_ERR_LIMIT;
+    if (!(p = crvi_buf_room(b, 5 + (n <= CRVI_WRITER_WHOLE ? n : 0))))
+      return b->err;
+    char *q = mp_bin_hdr_to(p, n);
+    if (n > CRVI_WRITER_WHOLE) {
+      crvi_buf_commit(b, (size_t)(q - p));
+      return mp_direct(w, v->data, n);
+    }
+    memcpy(q, v->data, n);
+    crvi_buf_commit(b, (size_t)(q - p) + n);
+    return CRV_OK;
+  }
+  uint64_t most = (uint64_t)n * crvi_text_utf8_max_per_unit(v->kind);
+  if (most <= CRVI_WRITER_WHOLE) {
+    /* In one piece, after room for the header the longest encoding would need; the
+     * header is written once the length is known (the body moves down if it is shorter). */
+    size_t at = b->len, hl = mp_str_hdr_len(most), pos = 0;
+    if (!(p = crvi_buf_room(b, hl)))
+      return b->err;
+    memset(p, 0, hl);
+    crvi_buf_commit(b, hl);
+    crvi_text_utf8_step(b, v->data, n, v->kind, v->flags, &pos, SIZE_MAX);
+    if (b->err)
+      return b->err;
+    if (pos != n)
+      return CRV_ERR_LIMIT; /* cannot happen: `most` bytes were reserved */
+    size_t len = b->len - at - hl, hl2 = mp_str_hdr_len(len);
+    if (hl2 < hl) {
+      memmove(b->p + at + hl2, b->p + at + hl, len);
+      b->len -= hl - hl2;
+      b->p[b->len] = '\0';
+    }
+    mp_str_hdr_to(b->p + at, len);
+    return CRV_OK;
+  }
+  uint64_t len = crvi_text_utf8_len(v->data, n, v->kind, v->flags);
+  if (len > UINT32_MAX)
+    return CRV_ERR_LIMIT;
+  if (!(p = crvi_buf_room(b, 5)))
+    return b->err;
+  crvi_buf_commit(b, (size_t)(mp_str_hdr_to(p, (size_t)len) - p));
+  if (v->kind == 1 && len == n) /* ASCII: already UTF-8 */
+    return mp_direct(w, v->data, n);
+  uint64_t done = 0;
+  size_t pos = 0;
+  while (pos < n) {
+    size_t before = b->len;
+    crvi_text_utf8_step(b, v->data, n, v->kind, v->flags, &pos, CRVI_WRITER_OUT);
+    if (b->err)
+      return b->err;
+    done += b->len - before;
+    crv_err e = crvi_w_maybe_drain(w);
+    if (e)
+      return e;
+  }
+  if (done != len) { /* cannot happen: the length and the steps share the decoder */
+    w->failed = 1;   /* the str on the stream is incomplete */
+    return CRV_ERR_LIMIT;
+  }
+  return CRV_OK;
+}
+
+/* A repeated name, encoded at init when it could be. */
+static inline crv_err mp_name(struct crv_writer *w, const struct mp_name *nm, const char *s)
+{
+  char *p;
+  if (!nm->len || !(p = crvi_buf_room(&w->buf, sizeof nm->enc)))
+    return mp_tool(w, s);
+  memcpy(p, nm->enc, sizeof nm->enc);
+  crvi_buf_commit(&w->buf, nm->len);
+  return CRV_OK;
+}
+
+/* Room for a run of fixed-size fields of an object record (keys and numbers). */
+#define MP_FIELDS_MAX 128u
+
 static crv_err mp_object(struct crv_writer *w, const crv_object *o)
 {
-  msgpack_packer *pk = pk_of(w);
+  crvi_buf *b = &w->buf;
   crvi_value v;
   crv_err e = crvi_w_value(o, &v);
   if (e)
     return e;
+  const struct mp_state *st = w->impl;
   size_t n = 11 + (o->type == CRV_OBJ_STR ? 1u : 0u) + (o->ascii >= 0 ? 1u : 0u) +
-             (o->interned >= 0 ? 1u : 0u) + (o->proof ? 2u : 0u);
-  msgpack_pack_map(pk, n);
-  mp_kv_str(w, "record", "object", &e);
-  mp_kv_u64(pk, "addr", o->addr);
-  mp_kv_str(w, "type", crv_obj_type_name(o->type), &e);
-  mp_kv_u64(pk, "ob_type", o->ob_type);
-  mp_kv_u64(pk, "length", o->length);
-  if (o->type == CRV_OBJ_STR)
-    mp_kv_u64(pk, "kind", o->kind);
+             (o->interned >= 0 ? 1u : 0u) + (o->proof ? 2u : 0u) + (o->has_offset ? 1u : 0u);
+  char *p0, *p;
+  if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))
+    return b->err;
+  p = mp_map_hdr_to(p, n);
+  p = MP_LIT(p, "record");
+  p = MP_LIT(p, "object");
+  p = MP_LIT(p, "addr");
+  p = mp_uint_to(p, o->addr);
+  p = MP_LIT(p, "type");
+  crvi_buf_commit(b, (size_t)(p - p0));
+  if ((e = mp_name(w, &st->type[o->type], crv_obj_type_name(o->type))) != CRV_OK)
+    return e;
+
+  if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))
+    return b->err;
+  p = MP_LIT(p, "ob_type");
+  p = mp_uint_to(p, o->ob_type);
+  p = MP_LIT(p, "length");
+  p = mp_uint_to(p, o->length);
+  if (o->type == CRV_OBJ_STR) {
+    p = MP_LIT(p, "kind");
+    p = mp_uint_to(p, o->kind);
+  }
   if (o->ascii >= 0) {
-    mp_key(pk, "ascii");
-    if (o->ascii)
-      msgpack_pack_true(pk);
-    else
-      msgpack_pack_false(pk);
+    p = MP_LIT(p, "ascii");
+    *p++ = (char)(o->ascii ? 0xc3 : 0xc2);
   }
-  if (o->interned >= 0)
-    mp_kv_u64(pk, "interned", (uint64_t)o->interned);
-  mp_key(pk, "hash");
-  msgpack_pack_int64(pk, o->hash);
-  mp_kv_str(w, "hash_check", crv_hash_check_name(o->hash_check), &e);
-  mp_kv_str(w, "status", crv_status_name(o->status), &e);
-  mp_kv_str(w, "region", o->region, &e);
-  mp_kv_u64(pk, "refcnt", o->refcnt);
+  if (o->interned >= 0) {
+    p = MP_LIT(p, "interned");
+    p = mp_uint_to(p, (uint64_t)o->interned);
+  }
+  p = MP_LIT(p, "hash");
+  p = mp_int_to(p, o->hash);
+  p = MP_LIT(p, "hash_check");
+  crvi_buf_commit(b, (size_t)(p - p0));
+  if ((e = mp_name(w, &st->check[o->hash_check], crv_hash_check_name(o->hash_check))) != CRV_OK)
+    return e;
+  if (!(p = p0 = crvi_buf_room(b, 8)))
+    return b->err;
+  crvi_buf_commit(b, (size_t)(MP_LIT(p, "status") - p0));
+  if ((e = mp_name(w, &st->status[o->status], crv_status_name(o->status))) != CRV_OK)
+    return e;
+  if (!(p = p0 = crvi_buf_room(b, 8)))
+    return b->err;
+  crvi_buf_commit(b, (size_t)(MP_LIT(p, "region") - p0));
+  if ((e = mp_tool(w, o->region)) != CRV_OK)
+    return e;
+
+  if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))
+    return b->err;
+  if (o->has_offset) { /* where addr lies in the page blob named by region */
+    p = MP_LIT(p, "offset");
+    p = mp_uint_to(p, o->offset);
+  }
+  p = MP_LIT(p, "refcnt");
+  p = mp_uint_to(p, o->refcnt);
   if (o->proof) {
-    mp_kv_str(w, "header", "clobbered", &e);
-    mp_kv_str(w, "proof", o->proof, &e);
+    p = MP_LIT(p, "header");
+    p = MP_LIT(p, "clobbered");
+    p = MP_LIT(p, "proof");
+    crvi_buf_commit(b, (size_t)(p - p0));
+    if ((e = mp_tool(w, o->proof)) != CRV_OK)
+      return e;
+    if (!(p = p0 = crvi_buf_room(b, 8)))
+      return b->err;
   }
-  mp_key(pk, "value");
-  crv_err e2 = mp_value(w, &v);
-  return e ? e : e2;
+  p = MP_LIT(p, "value");
+  crvi_buf_commit(b, (size_t)(p - p0));
+  return mp_value(w, &v);
 }
 
 static void mp_count_map(struct crv_writer *w, const char *key, size_t n, const char *(*name)(int),
@@ -204,7 +476,7 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
   const char *names[CRV_OBJ_TYPE_COUNT];
   uint64_t counts[CRV_OBJ_TYPE_COUNT];
   size_t nt = crvi_w_by_type(s, names, counts);
-  msgpack_pack_map(pk, 15);
+  msgpack_pack_map(pk, 15 + (w->with_credentials ? 1u : 0u));
   mp_kv_str(w, "record", "summary", &e);
   mp_kv_u64(pk, "objects", s->objects);
   mp_key(pk, "by_type");
@@ -228,6 +500,8 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
   mp_kv_u64(pk, "bytes_scanned", s->bytes_scanned);
   mp_kv_u64(pk, "regions", s->regions);
   mp_kv_u64(pk, "holes", s->holes);
+  if (w->with_credentials)
+    mp_kv_u64(pk, "credentials", w->credentials);
   mp_key(pk, "elapsed_seconds");
   msgpack_pack_double(pk, s->elapsed_seconds);
   mp_key(pk, "interrupted");
@@ -235,6 +509,48 @@ static crv_err mp_summary(struct crv_writer *w, const crv_summary *s)
     msgpack_pack_true(pk);
   else
     msgpack_pack_false(pk);
+  return e;
+}
+
+/* The key of a credential's secret: "password" (basic, url) or "token". */
+const char *crvi_w_secret_key(int scheme)
+{
+  return scheme == CRV_CRED_BASIC || scheme == CRV_CRED_URL ? "password" : "token";
+}
+
+static crv_err mp_credential(struct crv_writer *w, const crv_credential *c)
+{
+  msgpack_packer *pk = pk_of(w);
+  crv_err e = CRV_OK;
+  size_t n = 11 + (c->header ? 1u : 0u) + (c->user ? 1u : 0u) + (c->request ? 1u : 0u) +
+             (c->response ? 1u : 0u) + (c->host ? 1u : 0u) + (c->url ? 1u : 0u);
+  msgpack_pack_map(pk, n);
+  mp_kv_str(w, "record", "credential", &e);
+  mp_kv_str(w, "scheme", crv_cred_scheme_name(c->scheme), &e);
+  if (c->header)
+    mp_kv_str(w, "header", c->header, &e);
+  if (c->user)
+    mp_kv_str(w, "user", c->user, &e);
+  mp_kv_str(w, crvi_w_secret_key(c->scheme), c->secret, &e);
+  mp_kv_str(w, "confidence", crv_cred_confidence_name(c->confidence), &e);
+  mp_kv_str(w, "found_as", crv_cred_found_name(c->found_as), &e);
+  if (c->request)
+    mp_kv_str(w, "request", c->request, &e);
+  if (c->response)
+    mp_kv_str(w, "response", c->response, &e);
+  if (c->host)
+    mp_kv_str(w, "host", c->host, &e);
+  if (c->url)
+    mp_kv_str(w, "url", c->url, &e);
+  mp_kv_u64(pk, "addr", c->addr);
+  mp_kv_str(w, "status", crv_status_name(c->status), &e);
+  mp_kv_u64(pk, "count", c->count);
+  mp_kv_u64(pk, "live", c->live);
+  mp_kv_u64(pk, "freed", c->freed);
+  mp_key(pk, "addrs");
+  msgpack_pack_array(pk, c->n_addrs);
+  for (size_t i = 0; i < c->n_addrs; i++)
+    msgpack_pack_uint64(pk, c->addrs[i]);
   return e;
 }
 
@@ -248,16 +564,31 @@ static const struct crvi_writer_ops msgpack_ops = {
     .meta = mp_meta,
     .object = mp_object,
     .summary = mp_summary,
+    .credential = mp_credential,
     .fini = mp_fini,
 };
 
+static void name_init(struct mp_name *nm, const char *s)
+{
+  size_t n = s ? strlen(s) : 32;
+  nm->len = 0;
+  if (n < 31 && crvi_w_plain(s, n))
+    nm->len = (uint8_t)(mp_fix_to(nm->enc, s, n) - nm->enc);
+}
+
 crv_err crvi_writer_msgpack_init(struct crv_writer *w)
 {
-  msgpack_packer *pk = malloc(sizeof *pk);
-  if (!pk)
+  struct mp_state *st = calloc(1, sizeof *st);
+  if (!st)
     return CRV_ERR_NOMEM;
-  msgpack_packer_init(pk, w, mp_sink);
-  w->impl = pk;
+  msgpack_packer_init(&st->pk, w, mp_sink);
+  for (int i = 0; i < CRV_OBJ_TYPE_COUNT; i++)
+    name_init(&st->type[i], crv_obj_type_name(i));
+  for (int i = 0; i < CRV_HASH_CHECK_COUNT; i++)
+    name_init(&st->check[i], crv_hash_check_name(i));
+  for (int i = 0; i < CRV_STATUS_COUNT; i++)
+    name_init(&st->status[i], crv_status_name(i));
+  w->impl = st;
   w->ops = &msgpack_ops;
   return CRV_OK;
 }

@@ -25,13 +25,19 @@ struct scanner {
   int stopped;
 };
 
+/* 1 when [addr, addr+n) lies inside the current window. */
+static int in_window(const struct scanner *sc, uint64_t addr, size_t n)
+{
+  return addr >= sc->win_base && addr - sc->win_base <= sc->win_len &&
+         n <= sc->win_len - (size_t)(addr - sc->win_base);
+}
+
 /* Bytes at [addr, addr+n): from the window when inside it, else read into dst.
  * *p points at them; returns how many are available (< n at a hole). */
 static size_t view(struct scanner *sc, uint64_t addr, size_t n, uint8_t *dst,
                    const uint8_t **p)
 {
-  if (addr >= sc->win_base && addr - sc->win_base <= sc->win_len &&
-      n <= sc->win_len - (size_t)(addr - sc->win_base)) {
+  if (in_window(sc, addr, n)) {
     *p = sc->win + (addr - sc->win_base);
     return n;
   }
@@ -91,12 +97,14 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
       crvi_space_find(cfg->space, obj) == crvi_space_find(cfg->space, obj + info.length * info.unit))
     sc->sum->over_cap++;
   if (r == CRV_VALID)
-    r = crvi_check_hash_plausible(&info);
+    r = crvi_check_hash_plausible(&info, cfg->text_type, cfg->bytes_type);
   if (r != CRV_VALID)
     goto reject;
   size_t dneed = (size_t)info.data_bytes + info.unit;
   r = CRV_R_DATA_SHORT;
-  if (grow_scratch(sc, dneed) != 0)
+  /* The scratch buffer only for a value outside the window: it grows to the largest such
+   * value (at most --max-len plus a unit), which bounds carver's memory. */
+  if (!in_window(sc, info.data_addr, dneed) && grow_scratch(sc, dneed) != 0)
     goto reject;
   if (view(sc, info.data_addr, dneed, sc->scratch, &d) < dneed)
     goto reject;
@@ -380,19 +388,42 @@ static void scan_words(struct scanner *sc, size_t from, size_t to)
   const uint64_t t1 = cfg->text_type, t2 = cfg->bytes_type;
   const uint8_t *b = sc->win;
   size_t o = from + (size_t)((w - ((sc->win_base + from) & (w - 1))) & (w - 1));
+  if (sc->stopped)
+    return;
   if (w == 8) {
-    for (; o + 8 <= to && !sc->stopped; o += 8) {
+    /* Four words per test: hits are rare, so one well-predicted branch per 32 bytes. */
+    for (; o + 32 <= to; o += 32) {
+      uint64_t v[4];
+      memcpy(v, b + o, 32); /* x86-64 and i386 hosts are little-endian */
+      if (!((v[0] == t1) | (v[0] == t2) | (v[1] == t1) | (v[1] == t2) | (v[2] == t1) |
+            (v[2] == t2) | (v[3] == t1) | (v[3] == t2)))
+        continue;
+      for (unsigned k = 0; k < 4; k++) {
+        if (v[k] == t1 || v[k] == t2) {
+          candidate(sc, sc->win_base + o + 8 * k, v[k] == t1);
+          if (sc->stopped)
+            return;
+        }
+      }
+    }
+    for (; o + 8 <= to; o += 8) {
       uint64_t v;
-      memcpy(&v, b + o, 8); /* x86-64 and i386 hosts are little-endian */
-      if (v == t1 || v == t2)
+      memcpy(&v, b + o, 8);
+      if (v == t1 || v == t2) {
         candidate(sc, sc->win_base + o, v == t1);
+        if (sc->stopped)
+          return;
+      }
     }
   } else {
-    for (; o + 4 <= to && !sc->stopped; o += 4) {
+    for (; o + 4 <= to; o += 4) {
       uint32_t v;
       memcpy(&v, b + o, 4);
-      if (v == t1 || v == t2)
+      if (v == t1 || v == t2) {
         candidate(sc, sc->win_base + o, v == t1);
+        if (sc->stopped)
+          return;
+      }
     }
   }
 }

@@ -70,6 +70,11 @@ struct crv_elf_symtab {
   unsigned ptr_size;
 };
 
+/* Opens path read-only if it is a regular file, without blocking on a FIFO or touching a
+ * device (paths come from hostile maps copies and cores). -1 with errno otherwise
+ * (EINVAL: not a regular file). */
+int crvi_open_regular(const char *path);
+
 /* Checks the header. 0 on success, -1 with e->err set (not ELF, big-endian, truncated,
  * header tables out of bounds). */
 int crvi_elf_open(struct crv_elf *e, crv_elf_read_fn read, void *user, uint64_t size);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "space.h"
 #include "dumpname.h"
+#include "pid.h"
 #include "util/limits.h"
 
 /* Dump files kept open at once; others are reopened on demand. */
@@ -20,6 +21,7 @@ void crvi_space_init(struct crv_space *s)
 {
   memset(s, 0, sizeof *s);
   s->pid = -1;
+  s->core_fd = -1;
 }
 
 void crvi_space_free(struct crv_space *s)
@@ -34,10 +36,23 @@ void crvi_space_free(struct crv_space *s)
   free(s->r);
   s->r = NULL;
   s->n = s->cap = 0;
+  for (size_t i = 0; i < s->n_maps; i++)
+    free(s->maps[i].path);
+  free(s->maps);
+  s->maps = NULL;
+  s->n_maps = s->maps_cap = 0;
+  free(s->maps_text);
+  s->maps_text = NULL;
+  s->maps_text_len = 0;
+  if (s->core_fd >= 0)
+    close(s->core_fd);
+  s->core_fd = -1;
+  free(s->core_path);
+  s->core_path = NULL;
+  crvi_proc_close(s);
 }
 
-static void warn(struct crv_space *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct crv_space *s, const char *fmt, ...)
+void crvi_space_warn(struct crv_space *s, const char *fmt, ...)
 {
   char msg[768];
   va_list ap;
@@ -49,9 +64,7 @@ static void warn(struct crv_space *s, const char *fmt, ...)
   s->warn(s->warn_user, msg);
 }
 
-static crv_err fail(struct crv_space *s, crv_err e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static crv_err fail(struct crv_space *s, crv_err e, const char *fmt, ...)
+crv_err crvi_space_fail(struct crv_space *s, crv_err e, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -66,10 +79,15 @@ static const char *base_name(const char *path)
   return slash ? slash + 1 : path;
 }
 
-static crv_err add_region(struct crv_space *s, const char *path, uint64_t start, uint64_t size)
+crv_err crvi_space_add_region(struct crv_space *s, unsigned backing, const char *file,
+                              const char *path, uint64_t start, uint64_t end,
+                              uint64_t file_offset, uint64_t present, unsigned prot)
 {
   if (s->n >= CRV_MAX_REGIONS)
-    return fail(s, CRV_ERR_LIMIT, "too many dump files (limit %u)", CRV_MAX_REGIONS);
+    return crvi_space_fail(s, CRV_ERR_LIMIT, "more than %u memory regions", CRV_MAX_REGIONS);
+  if (end <= start)
+    return crvi_space_fail(s, CRV_ERR_FORMAT, "empty region at 0x%llx",
+                           (unsigned long long)start);
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 64;
     struct crv_region *r = realloc(s->r, cap * sizeof *r);
@@ -81,18 +99,59 @@ static crv_err add_region(struct crv_space *s, const char *path, uint64_t start,
   struct crv_region *r = &s->r[s->n];
   memset(r, 0, sizeof *r);
   r->fd = -1;
+  r->fill_fd = -1;
+  r->backing = backing;
   r->start = start;
-  r->end = start + size;
-  r->present = size;
-  r->prot = CRV_PROT_UNKNOWN;
-  r->file = strdup(path);
-  r->name = strdup(base_name(path));
-  if (!r->file || !r->name) {
+  r->end = end;
+  r->file_offset = file_offset;
+  r->present = present;
+  r->prot = prot;
+  r->file = strdup(file);
+  r->name = strdup(path ? path : base_name(file));
+  r->path = path ? strdup(path) : NULL;
+  if (!r->file || !r->name || (path && !r->path)) {
     free(r->file);
     free(r->name);
+    free(r->path);
     return CRV_ERR_NOMEM;
   }
   s->n++;
+  return CRV_OK;
+}
+
+static crv_err add_region(struct crv_space *s, const char *path, uint64_t start, uint64_t size)
+{
+  return crvi_space_add_region(s, CRV_BACK_FILE, path, NULL, start, start + size, 0, size,
+                               CRV_PROT_UNKNOWN);
+}
+
+crv_err crvi_space_add_map(struct crv_space *s, uint64_t start, uint64_t end, uint64_t offset,
+                           uint64_t inode, unsigned prot, const char *path, size_t path_len)
+{
+  if (s->n_maps >= CRV_MAX_REGIONS)
+    return crvi_space_fail(s, CRV_ERR_LIMIT, "more than %u mappings", CRV_MAX_REGIONS);
+  if (s->n_maps == s->maps_cap) {
+    size_t cap = s->maps_cap ? s->maps_cap * 2 : 64;
+    struct crv_map *m = realloc(s->maps, cap * sizeof *m);
+    if (!m)
+      return CRV_ERR_NOMEM;
+    s->maps = m;
+    s->maps_cap = cap;
+  }
+  struct crv_map *m = &s->maps[s->n_maps];
+  m->start = start;
+  m->end = end;
+  m->offset = offset;
+  m->inode = inode;
+  m->prot = prot;
+  m->path = NULL;
+  m->resident = m->from_file = 0;
+  if (path && path_len) {
+    m->path = strndup(path, path_len);
+    if (!m->path)
+      return CRV_ERR_NOMEM;
+  }
+  s->n_maps++;
   return CRV_OK;
 }
 
@@ -102,11 +161,11 @@ crv_err crvi_space_add_file(struct crv_space *s, const char *path, int have_base
   struct crv_dumpname dn;
   uint64_t start, size;
   if (stat(path, &st) != 0)
-    return fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(errno));
+    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(errno));
   if (!S_ISREG(st.st_mode))
-    return fail(s, CRV_ERR_OPEN, "%s: not a regular file", path);
+    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: not a regular file", path);
   if (access(path, R_OK) != 0)
-    return fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(errno));
+    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(errno));
   size = (uint64_t)st.st_size;
   if (have_base) {
     start = base;
@@ -115,26 +174,26 @@ crv_err crvi_space_add_file(struct crv_space *s, const char *path, int have_base
     if (s->pid < 0)
       s->pid = dn.pid;
     else if (s->pid != dn.pid)
-      return fail(s, CRV_ERR_FORMAT,
+      return crvi_space_fail(s, CRV_ERR_FORMAT,
                   "%s: belongs to another process than the files before it", path);
     if (dn.end) {
       if (size > dn.end - dn.start)
-        return fail(s, CRV_ERR_FORMAT, "%s: file is larger than the range its name gives",
+        return crvi_space_fail(s, CRV_ERR_FORMAT, "%s: file is larger than the range its name gives",
                     path);
       /* Volatility 3 pads unreadable pages, but a short file is a truncated dump: the
        * missing tail is a hole rather than an error. */
       size = dn.end - dn.start;
     }
   } else {
-    return fail(s, CRV_ERR_FORMAT,
+    return crvi_space_fail(s, CRV_ERR_FORMAT,
                 "%s: name gives no address (expected task.PID.0xSTART.vma or "
                 "pid.PID.vma.0xSTART-0xEND.dmp); use --base ADDR for a plain file",
                 path);
   }
   if (size == 0)
-    return fail(s, CRV_ERR_FORMAT, "%s: empty file", path);
+    return crvi_space_fail(s, CRV_ERR_FORMAT, "%s: empty file", path);
   if (start + size < start)
-    return fail(s, CRV_ERR_FORMAT, "%s: start address plus size wraps around", path);
+    return crvi_space_fail(s, CRV_ERR_FORMAT, "%s: start address plus size wraps around", path);
   crv_err e = add_region(s, path, start, size);
   if (e == CRV_OK)
     s->r[s->n - 1].present = (uint64_t)st.st_size;
@@ -155,7 +214,7 @@ crv_err crvi_space_add_dir(struct crv_space *s, const char *dir, char **maps_out
   crv_err e = CRV_OK;
   *maps_out = NULL;
   if (!d)
-    return fail(s, CRV_ERR_OPEN, "%s: %s", dir, strerror(errno));
+    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", dir, strerror(errno));
   while ((de = readdir(d)) != NULL) {
     if (de->d_name[0] == '.')
       continue;
@@ -176,7 +235,7 @@ crv_err crvi_space_add_dir(struct crv_space *s, const char *dir, char **maps_out
     n++;
   }
   closedir(d);
-  if (e == CRV_OK)
+  if (e == CRV_OK && n)
     qsort(names, n, sizeof *names, cmp_name);
   size_t added = 0;
   for (size_t i = 0; i < n && e == CRV_OK; i++) {
@@ -196,7 +255,7 @@ crv_err crvi_space_add_dir(struct crv_space *s, const char *dir, char **maps_out
       e = crvi_space_add_file(s, full, 0, 0);
       added++;
     } else {
-      warn(s, "%s: skipped, not a dump file name", full);
+      crvi_space_warn(s, "%s: skipped, not a dump file name", full);
     }
     free(full);
   }
@@ -204,7 +263,7 @@ crv_err crvi_space_add_dir(struct crv_space *s, const char *dir, char **maps_out
     free(names[i]);
   free(names);
   if (e == CRV_OK && added == 0)
-    e = fail(s, CRV_ERR_OPEN, "%s: no dump files (task.PID.0xSTART.vma or "
+    e = crvi_space_fail(s, CRV_ERR_OPEN, "%s: no dump files (task.PID.0xSTART.vma or "
              "pid.PID.vma.0xSTART-0xEND.dmp) in this directory", dir);
   if (e != CRV_OK) {
     free(*maps_out);
@@ -221,10 +280,11 @@ static int cmp_region(const void *a, const void *b)
 
 crv_err crvi_space_finish(struct crv_space *s)
 {
-  qsort(s->r, s->n, sizeof *s->r, cmp_region);
+  if (s->n)
+    qsort(s->r, s->n, sizeof *s->r, cmp_region);
   for (size_t i = 1; i < s->n; i++) {
     if (s->r[i].start < s->r[i - 1].end)
-      return fail(s, CRV_ERR_FORMAT, "overlapping dump files: %s and %s", s->r[i - 1].file,
+      return crvi_space_fail(s, CRV_ERR_FORMAT, "overlapping dump files: %s and %s", s->r[i - 1].file,
                   s->r[i].file);
   }
   return CRV_OK;
@@ -236,39 +296,57 @@ crv_err crvi_space_apply_maps(struct crv_space *s, const char *maps_path)
   char *line;
   size_t lineno = 0, unmatched = 0;
   if (!f)
-    return fail(s, CRV_ERR_OPEN, "%s: %s", maps_path, strerror(errno));
+    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", maps_path, strerror(errno));
   line = malloc(CRV_MAX_MAPS_LINE + 2);
   if (!line) {
     fclose(f);
     return CRV_ERR_NOMEM;
   }
   crv_err e = CRV_OK;
-  long total = 0;
-  while (fgets(line, CRV_MAX_MAPS_LINE + 2, f)) {
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+    e = crvi_space_fail(s, CRV_ERR_OPEN, "%s: a directory, not a maps file", maps_path);
+  else if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+           st.st_size > (off_t)CRV_MAX_MAPS_FILE)
+    e = crvi_space_fail(s, CRV_ERR_LIMIT, "%s: larger than any real maps file", maps_path);
+  /* The bytes consumed, NULs included (strlen would not see them). */
+  uint64_t consumed = 0;
+  while (e == CRV_OK && fgets(line, CRV_MAX_MAPS_LINE + 2, f)) {
     size_t len = strlen(line);
     struct crv_maps_line ml;
+    long pos = ftell(f);
+    uint64_t got = pos >= 0 && (uint64_t)pos > consumed ? (uint64_t)pos - consumed : len;
     lineno++;
-    total += (long)len;
-    if (total > (long)CRV_MAX_MAPS_FILE) {
-      e = fail(s, CRV_ERR_LIMIT, "%s: larger than any real maps file", maps_path);
+    consumed += got;
+    if (consumed > CRV_MAX_MAPS_FILE) {
+      e = crvi_space_fail(s, CRV_ERR_LIMIT, "%s: larger than any real maps file", maps_path);
       break;
     }
+    /* A line holding a NUL ends at its NUL; what counts is whether fgets read a whole line. */
+    int whole = got > 0 && got <= CRV_MAX_MAPS_LINE + 1 && line[got - 1] == '\n';
     if (len > 0 && line[len - 1] == '\n')
       line[--len] = '\0';
-    else if (!feof(f)) {
-      /* An absurdly long line: skip the rest of it. */
+    else if (!feof(f) && !whole) {
+      /* An absurdly long line: skip the rest of it (bounded like the whole file). */
       int c;
-      while ((c = fgetc(f)) != EOF && c != '\n')
+      while ((c = fgetc(f)) != EOF && c != '\n' && ++consumed <= CRV_MAX_MAPS_FILE)
         ;
-      warn(s, "%s: skipped an over-long line", maps_path);
+      if (consumed > CRV_MAX_MAPS_FILE) {
+        e = crvi_space_fail(s, CRV_ERR_LIMIT, "%s: larger than any real maps file", maps_path);
+        break;
+      }
+      crvi_space_warn(s, "%s: skipped an over-long line", maps_path);
       continue;
     }
     if (len == 0)
       continue;
     if (crvi_maps_parse_line(line, len, &ml) != 0) {
-      warn(s, "%s: skipped malformed line %zu", maps_path, lineno);
+      crvi_space_warn(s, "%s: skipped malformed line %zu", maps_path, lineno);
       continue;
     }
+    if ((e = crvi_space_add_map(s, ml.start, ml.end, ml.offset, ml.inode, ml.prot, ml.path,
+                                ml.path_len)) != CRV_OK)
+      break;
     for (size_t i = crvi_space_index(s, ml.start); i < s->n && s->r[i].start < ml.end; i++) {
       struct crv_region *r = &s->r[i];
       if (r->start != ml.start)
@@ -294,6 +372,8 @@ crv_err crvi_space_apply_maps(struct crv_space *s, const char *maps_path)
     if (e != CRV_OK)
       break;
   }
+  if (e == CRV_OK && ferror(f))
+    e = crvi_space_fail(s, CRV_ERR_OPEN, "%s: read error", maps_path);
   free(line);
   fclose(f);
   if (e == CRV_OK) {
@@ -301,7 +381,7 @@ crv_err crvi_space_apply_maps(struct crv_space *s, const char *maps_path)
       if (s->r[i].prot == CRV_PROT_UNKNOWN)
         unmatched++;
     if (unmatched) {
-      warn(s, "%s: %zu dump files start at no mapping listed there", maps_path, unmatched);
+      crvi_space_warn(s, "%s: %zu dump files start at no mapping listed there", maps_path, unmatched);
     }
     s->maps_applied = 1;
   }
@@ -334,6 +414,8 @@ const struct crv_region *crvi_space_find(const struct crv_space *s, uint64_t add
 
 static int region_fd(struct crv_space *s, struct crv_region *r)
 {
+  if (r->backing == CRV_BACK_CORE)
+    return s->core_fd;
   if (r->fd >= 0)
     return r->fd;
   if (s->open_fds >= MAX_OPEN_FDS) {
@@ -366,6 +448,26 @@ size_t crvi_space_read(struct crv_space *s, uint64_t addr, void *buf, size_t len
     size_t want = len - done;
     if (want > avail)
       want = (size_t)avail;
+    if (r->backing == CRV_BACK_PROC) {
+      size_t got = crvi_proc_read(s, r, at, (char *)buf + done, want);
+      done += got;
+      if (got < want)
+        return done; /* the process is gone */
+      if (done < len && addr + done == r->end && i + 1 < s->n && s->r[i + 1].start == r->end) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (r->backing == CRV_BACK_MEM) {
+      memcpy((char *)buf + done, r->mem + off, want);
+      done += want;
+      if (done < len && addr + done == r->end && i + 1 < s->n && s->r[i + 1].start == r->end) {
+        i++;
+        continue;
+      }
+      break;
+    }
     int fd = region_fd(s, r);
     if (fd < 0)
       break;

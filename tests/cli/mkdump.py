@@ -10,6 +10,7 @@ referenced, prints READY and blocks reading stdin:
   str   CARVER-CLI-MARKER-1 .. CARVER-CLI-MARKER-5
   bytes b"CARVER-CLI-MARKER-BYTES-1" .. b"CARVER-CLI-MARKER-BYTES-3"
   str   "CARVER-CLI-ESC-\\x1b[31mRED\\x07-END"   (terminal escape and bell)
+  str   "CARVER-CLI-C1-\\x9b31mX\\x85\\x7f-END"   (C1 CSI, NEL and DEL)
 
 then writes every readable rw mapping of the child (not [vvar], [vsyscall], [stack]) as
 Volatility 2 files OUTDIR/task.PID.0xSTART.vma (pages that cannot be read are zero-filled)
@@ -37,6 +38,7 @@ for i in range(1, 6):
 for i in range(1, 4):
     K.append(("CARVER-CLI-" + "MARKER-BYTES-%d" % i).encode("ascii"))
 K.append("CARVER-CLI-" + "ESC-" + chr(27) + "[31mRED" + chr(7) + "-END")
+K.append("CARVER-CLI-" + "C1-" + chr(0x9b) + "31mX" + chr(0x85) + chr(0x7f) + "-END")
 for s in K:
     hash(s)
 os.write(1, b"READY\n")

@@ -506,14 +506,20 @@ static void test_data_direct(void)
   /* A cached hash is -1 or the value's hash, which is 0 only for the empty value. */
   info.length = 3;
   info.hash = 0;
-  CHECK_REASON(crvi_check_hash_plausible(&info), CRV_R_HASH_ZERO);
+  CHECK_REASON(crvi_check_hash_plausible(&info, 0x959980, 0x959b20), CRV_R_HASH_ZERO);
   info.hash = -1;
-  CHECK_REASON(crvi_check_hash_plausible(&info), CRV_VALID);
+  CHECK_REASON(crvi_check_hash_plausible(&info, 0x959980, 0x959b20), CRV_VALID);
   info.hash = 1;
-  CHECK_REASON(crvi_check_hash_plausible(&info), CRV_VALID);
+  CHECK_REASON(crvi_check_hash_plausible(&info, 0x959980, 0x959b20), CRV_VALID);
   info.length = 0;
   info.hash = 0;
-  CHECK_REASON(crvi_check_hash_plausible(&info), CRV_VALID);
+  CHECK_REASON(crvi_check_hash_plausible(&info, 0x959980, 0x959b20), CRV_VALID);
+  /* A "hash" that is one of the type pointers is a header word read at the wrong place. */
+  info.length = 5;
+  info.hash = 0x959b20;
+  CHECK_REASON(crvi_check_hash_plausible(&info, 0x959980, 0x959b20), CRV_R_HASH_POINTER);
+  info.hash = 0x959980;
+  CHECK_REASON(crvi_check_hash_plausible(&info, 0x959980, 0x959b20), CRV_R_HASH_POINTER);
 
   /* Reason names exist for every code and unknown codes are named "unknown". */
   for (int r = 0; r < CRV_R_COUNT; r++)

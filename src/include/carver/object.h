@@ -44,6 +44,9 @@ typedef struct crv_object {
   const char *region; /* borrowed: name of the region holding the object */
   const char *proof;  /* NULL for an intact header; for a header clobbered by free(), what
                          proved the object (e.g. "state+nul+chunk-size") */
+  int has_offset;     /* 1: offset is reported (objects carved from page blobs, whose region
+                         is the blob's path) */
+  uint64_t offset;    /* where addr lies inside that blob's decompressed page */
   const uint8_t *data; /* borrowed, valid during the callback: length*kind bytes,
                           code units little-endian for text types */
   size_t data_len;
