@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --size-mib) [ $# -ge 2 ] || die "--size-mib needs a value"; size_mib=$2; shift ;;
     --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
@@ -71,6 +71,8 @@ if [ "$fresh" = 1 ] || [ ! -f "$work/dump.ok" ]; then
 else
   have=$(cat "$work/dump.ok")
   echo "bench: reusing the ${have} MiB dump in $dump (--fresh rebuilds it)" >&2
+  [ "$have" = "$size_mib" ] ||
+    echo "bench: note: --size-mib $size_mib differs from the dump's; add --fresh to rebuild" >&2
 fi
 
 files=("$dump"/task.*.vma)
@@ -107,7 +109,8 @@ run_timed() { # name cmd... ; sets T (median seconds) and RSS (largest peak RSS,
   echo "bench: $name: ${times[*]} s (median $T s), peak RSS $rss KiB" >&2
 }
 
-echo "bench: $(( ${#files[@]} )) files, $bytes bytes; $reps runs each" >&2
+load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+echo "bench: ${#files[@]} files, $bytes bytes; $reps runs each; load average $load0" >&2
 run_timed "cat" cat "${files[@]}";                                     t_cat=$T
 run_timed "strings -a" strings -a "${files[@]}";                       t_str=$T
 # msgpack to standard output (not to /dev/null with -o --force: carver sets the mode of
@@ -142,9 +145,10 @@ except Exception:
 awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
     -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" \
     -v rss="$rss_crv" -v rss64="$rss_c64" -v objects="$objects" -v date="$(date -u +%F)" \
+    -v failed="$failed" -v load0="$load0" -v load1="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" \
     -v cpus="$(nproc)" -v py="$("$python" -c 'import sys; print(sys.version.split()[0])')" '
 function mbs(t) { return t > 0 ? bytes / t / 1e6 : 0 }
-function verdict(ok) { return ok ? "PASS" : "MISS" }
+function verdict(ok) { return failed ? "ERROR" : ok ? "PASS" : "MISS" }
 BEGIN {
   printf "\ncarver benchmark, %s, %d CPUs, dump of CPython %s: %d files, %.1f MiB, median of %d\n\n",
          date, cpus, py, files, bytes / 1048576, reps
@@ -153,7 +157,8 @@ BEGIN {
   printf "%-34s %9.3f %10.1f\n", "strings -a", t_str, mbs(t_str)
   printf "%-34s %9.3f %10.1f\n", "carver scan (default chunk 4M)", t_crv, mbs(t_crv)
   printf "%-34s %9.3f %10.1f\n", "carver scan --chunk-size 64K", t_c64, mbs(t_c64)
-  printf "\ncarver found %s\n\n", objects
+  printf "\ncarver found %s\n", objects
+  printf "load average %s before, %s after (other load on the machine skews the times)\n\n", load0, load1
   up = t_crv > 0 ? t_str / t_crv : 0
   down = t_cat > 0 ? t_crv / t_cat : 0
   printf "%-34s %12s %10s %6s\n", "goal", "measured", "target", ""

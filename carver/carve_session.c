@@ -39,6 +39,8 @@ const struct cli_opt session_opt_table[] = {
      SOPT_KEEP_MISMATCH},
     {"no-clobbered", 0, NULL, "skip recovering freed values whose header malloc clobbered",
      SOPT_NO_CLOBBERED},
+    {"no-symbols", 0, NULL, "use nothing but the memory: no interpreter ELF file from this"
+     INDENT "machine (symbols, hash secret) and no process environment", SOPT_NO_SYMBOLS},
     {"no-progress", 0, NULL, "no progress line on stderr (shown only on a terminal)",
      SOPT_NO_PROGRESS},
     {"quiet", 'q', NULL, "errors only on stderr", SOPT_QUIET},
@@ -101,6 +103,7 @@ int session_parse_opt(struct session_opts *o, const char *cmd, int id, const cha
     break;
   case SOPT_KEEP_MISMATCH: o->keep_mismatch = 1; break;
   case SOPT_NO_PROGRESS: o->no_progress = 1; break;
+  case SOPT_NO_SYMBOLS: o->no_symbols = 1; break;
   case SOPT_NO_CLOBBERED: o->no_clobbered = 1; break;
   case SOPT_QUIET: cli_verbosity = -1; break;
   case SOPT_VERBOSE: cli_verbosity++; break;
@@ -275,7 +278,8 @@ int session_open_memory(struct session *s, const struct session_opts *o, char **
   crvi_space_init(&s->space);
   s->space.warn = space_warn;
   struct cli_inputs in = {.paths = paths, .n_paths = n_paths, .bases = o->bases,
-                          .n_bases = o->n_bases, .maps_path = o->maps_path, .pid = o->pid};
+                          .n_bases = o->n_bases, .maps_path = o->maps_path, .pid = o->pid,
+                          .no_symbols = o->no_symbols};
   crv_err e = cli_open_inputs(&s->space, &in);
   if (e != CRV_OK) {
     cli_error("%s", s->space.errmsg[0] ? s->space.errmsg : crv_strerror(e));

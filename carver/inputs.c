@@ -70,8 +70,10 @@ crv_err cli_open_inputs(struct crv_space *s, const struct cli_inputs *in)
                              "a live process must be the only input (no files, --base or "
                              "--maps with it)");
     e = crvi_space_open_pid(s, pid);
-    if (e == CRV_OK)
+    if (e == CRV_OK && !in->no_symbols)
       find_interpreter(s);
+    if (e == CRV_OK && in->no_symbols)
+      memset(&s->hints, 0, sizeof s->hints); /* nor the environment read from /proc */
     return e;
   }
   for (size_t i = 0; i < in->n_paths && e == CRV_OK; i++) {
@@ -126,8 +128,10 @@ crv_err cli_open_inputs(struct crv_space *s, const struct cli_inputs *in)
   if (e == CRV_OK && (in->maps_path || dir_maps) && s->core_fd < 0)
     e = crvi_space_apply_maps(s, in->maps_path ? in->maps_path : dir_maps);
   free(dir_maps);
-  if (e == CRV_OK && s->n_maps)
+  if (e == CRV_OK && s->n_maps && !in->no_symbols)
     find_interpreter(s);
+  if (e == CRV_OK && in->no_symbols)
+    memset(&s->hints, 0, sizeof s->hints); /* nor the environment a live source read */
   return e;
 }
 

@@ -13,6 +13,7 @@ struct cli_inputs {
   size_t n_bases;
   const char *maps_path;  /* --maps, or NULL */
   int64_t pid;            /* --pid, or 0 */
+  int no_symbols;         /* --no-symbols: fill no hints from ELF files or the environment */
 };
 
 /* Adds every input (a live process, an ELF core, dump directories and files), sorts,

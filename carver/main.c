@@ -10,6 +10,9 @@
 #include "layouts/layout.h"
 
 int cmd_creds(int argc, char **argv); /* cmd_creds.c */
+int cmd_grep(int argc, char **argv);  /* cmd_grep.c */
+int cmd_sig(int argc, char **argv);   /* cmd_sig.c */
+int cmd_triage(int argc, char **argv); /* cmd_triage.c */
 
 static void main_help(FILE *f)
 {
@@ -21,6 +24,12 @@ static void main_help(FILE *f)
           "                   (--pid PID); see '%s scan --help'\n"
           "  creds INPUT...   credentials (HTTP Basic/Bearer, cookies, URL user:password)\n"
           "                   in carved objects; see '%s creds --help'\n"
+          "  grep PATTERN INPUT...   regular expressions over carved values, or raw memory\n"
+          "                   (--raw, --hex); see '%s grep --help'\n"
+          "  sig SIGNATURES INPUT...   code signatures over executable mappings (x86-64,\n"
+          "                   x86-32); see '%s sig --help'\n"
+          "  triage FINDINGS...   summarize, filter and show findings files (summary,\n"
+          "                   text, jsonl, csv, --html report); see '%s triage --help'\n"
           "  dump --pid PID -o DIR   save a live process's memory as Volatility 2 dump files\n"
           "  maps --pid PID   a process's readable regions, loaded libraries and interpreter\n"
           "  ps               processes running CPython, flagging renamed ones\n"
@@ -28,7 +37,7 @@ static void main_help(FILE *f)
           "Options:\n"
           "  -h, --help       show this help and exit\n"
           "  -V, --version    show versions of carver and its libraries\n\n",
-          cli_prog, cli_prog, cli_prog);
+          cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
   cli_print_exit_codes(f);
 }
 
@@ -82,6 +91,12 @@ int main(int argc, char **argv)
     return cmd_scan(argc - 1, argv + 1);
   if (strcmp(cmd, "creds") == 0)
     return cmd_creds(argc - 1, argv + 1);
+  if (strcmp(cmd, "grep") == 0)
+    return cmd_grep(argc - 1, argv + 1);
+  if (strcmp(cmd, "sig") == 0)
+    return cmd_sig(argc - 1, argv + 1);
+  if (strcmp(cmd, "triage") == 0)
+    return cmd_triage(argc - 1, argv + 1);
   if (strcmp(cmd, "layouts") == 0)
     return cmd_layouts(argc - 1, argv + 1);
   if (strcmp(cmd, "ps") == 0)

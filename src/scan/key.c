@@ -255,6 +255,12 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
   }
   if (smp->n == 0)
     goto done;
+  if (s->hints.have_key) {
+    memset(&k, 0, sizeof k);
+    memcpy(k.bytes, s->hints.hash_secret, sizeof k.bytes);
+    if (try_key(out, l, smp, &k, "dynsym"))
+      goto done;
+  }
   if (s->hints.have_seed) {
     crvi_hash_key_from_seed(&k, s->hints.seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
     if (try_key(out, l, smp, &k, "environ"))
@@ -264,12 +270,6 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
   if (env == 1) {
     crvi_hash_key_from_seed(&k, seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
     if (try_key(out, l, smp, &k, "env-string"))
-      goto done;
-  }
-  if (s->hints.have_key) {
-    memset(&k, 0, sizeof k);
-    memcpy(k.bytes, s->hints.hash_secret, sizeof k.bytes);
-    if (try_key(out, l, smp, &k, "dynsym"))
       goto done;
   }
   memset(&k, 0, sizeof k);

@@ -49,9 +49,9 @@ struct crv_key_choice {
   char note[256];     /* a warning for the user, e.g. a given key that does not fit */
 };
 
-/* Picks the key: the given one (source "option"/"seed"), then PYTHONHASHSEED from the
- * process environment (hints) or its environment strings, _Py_HashSecret from .dynsym
- * (hints), the zero key, then the search. Every candidate but a given one must be
+/* Picks the key: the given one (source "option"/"seed"), then _Py_HashSecret read through
+ * .dynsym (hints; the real secret, also under python -E), PYTHONHASHSEED from the process
+ * environment (hints) or its environment strings, the zero key, then the search. Every candidate but a given one must be
  * confirmed by the samples. */
 crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
                         struct crv_scan_cfg cfg, const crv_hash_key *given,

@@ -241,9 +241,42 @@ static int search_region(struct crv_space *s, size_t ri, struct crv_pytypes *out
   return 0;
 }
 
+/* The interpreter's .dynsym named the three types (live processes, cores): check them in
+ * memory with every header variant instead of searching. */
+static int types_from_hints(struct crv_space *s, struct crv_pytypes *out)
+{
+  const struct crv_hints *hn = &s->hints;
+  if (!hn->have_types)
+    return 0;
+  for (size_t hi = 0; hi < crvi_header_count(); hi++) {
+    const struct crv_header_layout *h = crvi_header_at(hi);
+    if (!is_type_type(s, h, hn->type_type))
+      continue;
+    memset(out, 0, sizeof *out);
+    out->hdr = h;
+    out->type_type = hn->type_type;
+    image_cluster(s, crvi_space_index(s, hn->type_type), &out->image_first, &out->image_last);
+    classify_type(s, out, hn->text_type);
+    classify_type(s, out, hn->bytes_type);
+    if (out->text_type != hn->text_type || out->bytes_type != hn->bytes_type)
+      continue;
+    out->n_candidates = 0;
+    for (size_t i = 0; i < crvi_layout_count(); i++) {
+      const struct crv_layout *l = crvi_layout_at(i);
+      if (layout_fits(l, out) && out->n_candidates < CRV_MAX_LAYOUT_CANDIDATES)
+        out->candidates[out->n_candidates++] = l;
+    }
+    if (out->n_candidates)
+      return 1;
+  }
+  return 0;
+}
+
 crv_err crvi_find_types(struct crv_space *s, struct crv_pytypes *out,
                         const volatile sig_atomic_t *stop, const struct crv_progress *pr)
 {
+  if (s->n && types_from_hints(s, out))
+    return CRV_OK;
   const size_t bufsize = 1u << 20;
   struct order *ord;
   uint8_t *buf;

@@ -79,15 +79,17 @@ run scan-h scan -h
 on_stdout scan-h "carver scan -h"
 cmp -s scan-help.out scan-h.out || bad "scan --help and scan -h differ"
 check_exit_codes scan-help
-# The option table in carver/cmd_scan.c: {"long-name", 'x' or 0, ...}. Every entry must be
-# in the help text, with its short form when it has one.
-table=$(sed -n '/cli_opt scan_opts\[\] *= *{/,/^};/p' "$SRC/carver/cmd_scan.c" |
+# The option tables scan uses: its own in carver/cmd_scan.c and the shared one in
+# carver/carve_session.c: {"long-name", 'x' or 0, ...}. Every entry must be in the help
+# text, with its short form when it has one.
+table=$( { sed -n '/cli_opt scan_own_opts\[\] *= *{/,/^};/p' "$SRC/carver/cmd_scan.c"
+           sed -n '/cli_opt session_opt_table\[\] *= *{/,/^};/p' "$SRC/carver/carve_session.c"; } |
         grep -o '{"[^"]*", *[^,]*,' | sed "s/^{\"\([^\"]*\)\", *\(.*\),\$/\1 \2/")
 n_opts=$(printf '%s\n' "$table" | grep -c .)
 if [ "$n_opts" -lt 10 ]; then
-  bad "found only $n_opts entries in the scan_opts table of carver/cmd_scan.c (parser out of date?)"
+  bad "found only $n_opts entries in the option tables of carver/cmd_scan.c and carve_session.c (parser out of date?)"
 fi
-note "carver/cmd_scan.c's option table has $n_opts options"
+note "scan's option tables have $n_opts options"
 missing=
 printf '%s\n' "$table" >opts.txt
 while read -r name short; do

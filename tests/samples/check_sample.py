@@ -481,6 +481,19 @@ def check_hash_key(rep, man, recs, objs, carver, sdir):
     rep.check('hash-key', bool(got) and got == want[:2 * nkey],
               'source %s, key %s, real _Py_HashSecret %s' % (
                   meta.get('hash_key_source'), got or None, want[:2 * nkey] or None))
+    # From the dump alone: no interpreter file of this machine, no symbols (issue #5).
+    cmd, p = run_carver(carver, sdir, ['--no-symbols'])
+    try:
+        alone = parse_jsonl(p.stdout)
+        ameta, asum = alone[0], alone[-1]
+    except (ValueError, IndexError):
+        ameta, asum = {}, {}
+    rep.check('hash-key-alone', ameta.get('hash_key') == want[:2 * nkey]
+              and ameta.get('hash_key_source') in ('search', 'zero')
+              and asum.get('elapsed_seconds', 99) < 2.0,
+              'with --no-symbols: source %s, key %s, whole scan %.3f s' % (
+                  ameta.get('hash_key_source'), ameta.get('hash_key'),
+                  asum.get('elapsed_seconds', -1)))
     rep.check('hash-key-time', summary.get('elapsed_seconds', 99) < 2.0,
               'whole scan including key recovery took %.3f s' % summary.get('elapsed_seconds', -1))
     by_addr = dict((r['addr'], r) for r in objs)

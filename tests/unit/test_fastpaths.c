@@ -612,20 +612,42 @@ static int64_t rnd_i64(void)
   return (int64_t)((uint64_t)rnd() << 32 | rnd()) >> rnd_below(64);
 }
 
-/* Value lengths around every header boundary and the writer's in-one-piece limit. */
-static size_t rnd_len(void)
+/* Value lengths around every msgpack header boundary and around the writer's
+ * in-one-piece limit for each kind (most bytes > 256 KiB: kind 1 from 131073 units,
+ * kind 2 from 87382, kind 4 from 65537). */
+static const size_t lengths[] = {0,     1,     30,    31,    32,    33,    127,   128,
+                                 255,   256,   257,   10922, 10923, 21845, 21846, 65535,
+                                 65536, 65537, 87381, 87382, 131072, 131073};
+
+/* An integer field of a decoded record equals v (as msgpack-c would decode it). */
+static int mp_int_is(const msgpack_object *o, int64_t v, int is_signed)
 {
-  static const size_t around[] = {0, 15, 31, 32, 85, 127, 255, 256, 21845, 65535, 65536,
-                                  87381, 262144, 300000};
-  size_t base = around[rnd_below(sizeof around / sizeof around[0])];
-  size_t l = base + rnd_below(5);
-  return l >= 2 ? l - 2 : l;
+  if (is_signed && v < 0)
+    return o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER && o->via.i64 == v;
+  return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 == (uint64_t)v;
+}
+
+static const msgpack_object *mp_field(const msgpack_object *m, const char *k)
+{
+  for (uint32_t i = 0; m->type == MSGPACK_OBJECT_MAP && i < m->via.map.size; i++) {
+    const msgpack_object *key = &m->via.map.ptr[i].key;
+    if (key->type == MSGPACK_OBJECT_STR && key->via.str.size == strlen(k) &&
+        memcmp(key->via.str.ptr, k, key->via.str.size) == 0)
+      return &m->via.map.ptr[i].val;
+  }
+  return NULL;
 }
 
 static void test_msgpack_canonical(void)
 {
-  enum { NOBJ = 400 };
-  static uint8_t d[4 * 300004 + 8];
+  /* every (type, kind) a writer gets, ASCII and mixed content, every length */
+  static const struct {
+    int type;
+    unsigned kind;
+  } tk[] = {{CRV_OBJ_STR, 1},   {CRV_OBJ_STR, 2},       {CRV_OBJ_STR, 4},      {CRV_OBJ_BYTES, 1},
+            {CRV_OBJ_STR27, 1}, {CRV_OBJ_UNICODE27, 2}, {CRV_OBJ_UNICODE27, 4}};
+  enum { NTK = sizeof tk / sizeof tk[0], NLEN = sizeof lengths / sizeof lengths[0],
+         NOBJ = NTK * NLEN * 2 };
   char region_long[5000];
   memset(region_long, 'r', sizeof region_long - 1);
   region_long[sizeof region_long - 1] = '\0';
@@ -641,16 +663,15 @@ static void test_msgpack_canonical(void)
   crv_meta m = {.tool_version = "0.1.0", .python = "3.11", .version_source = "option",
                 .layout = "l", .pid = 7, .sources = src, .n_sources = 2};
   CHECK(crvi_writer_meta(w, &m) == CRV_OK);
-  crv_object objs[NOBJ];
+  static crv_object objs[NOBJ];
   static rbuf values[NOBJ];
   for (int i = 0; i < NOBJ; i++) {
     crv_object *o = &objs[i];
+    int ascii_only = i % 2;
     memset(o, 0, sizeof *o);
-    o->type = (int)rnd_below(CRV_OBJ_TYPE_COUNT);
-    o->kind = crv_obj_type_is_text(o->type) ? 1u << rnd_below(3) : 1;
-    if (o->type == CRV_OBJ_UNICODE27 && o->kind == 1)
-      o->kind = 2;
-    size_t n = rnd_len();
+    o->type = tk[i / 2 % NTK].type;
+    o->kind = tk[i / 2 % NTK].kind;
+    size_t n = lengths[i / 2 / NTK];
     o->addr = (uint64_t)rnd_i64();
     o->ob_type = (uint64_t)rnd_i64();
     o->length = (uint64_t)rnd_i64();
@@ -664,7 +685,7 @@ static void test_msgpack_canonical(void)
     o->proof = rnd_below(4) ? NULL : "state+nul";
     uint8_t *v = malloc(n * o->kind + 1);
     if (crv_obj_type_is_text(o->type)) {
-      if (rnd_below(2)) /* all ASCII: the straight-copy paths */
+      if (ascii_only) /* the straight-copy paths */
         for (size_t k = 0; k < n * o->kind; k++)
           v[k] = k % o->kind ? 0 : (uint8_t)('a' + k % 26);
       else
@@ -674,12 +695,14 @@ static void test_msgpack_canonical(void)
       reference(C_UTF8, v, n, o->kind, utf16 ? CRVI_TEXT_UTF16 : 0, &values[i]);
     } else {
       for (size_t k = 0; k < n; k++)
-        v[k] = (uint8_t)rnd();
+        v[k] = ascii_only ? (uint8_t)('a' + k % 26) : (uint8_t)rnd();
       rb_put(&values[i], v, n);
     }
     o->data = v;
     o->data_len = n * o->kind;
     CHECK(crvi_writer_object(w, o) == CRV_OK);
+    free(v);
+    o->data = NULL;
   }
   crv_summary s;
   memset(&s, 0, sizeof s);
@@ -695,7 +718,7 @@ static void test_msgpack_canonical(void)
   fclose(f);
   CHECK_EQ_U64(n, (uint64_t)end);
   size_t off = 0, prev = 0;
-  int rec = 0, same = 1, values_ok = 1;
+  int rec = 0, same = 1, values_ok = 1, fields_ok = 1;
   msgpack_unpacked u;
   msgpack_unpacked_init(&u);
   msgpack_sbuffer sb;
@@ -707,12 +730,22 @@ static void test_msgpack_canonical(void)
     msgpack_pack_object(&pk, u.data);
     same &= sb.size == off - prev && memcmp(sb.data, p + prev, sb.size) == 0;
     if (rec >= 1 && rec <= NOBJ && u.data.type == MSGPACK_OBJECT_MAP) {
-      const msgpack_object_kv *kv = u.data.via.map.ptr;
-      const msgpack_object *val = &kv[u.data.via.map.size - 1].val; /* "value" is last */
+      const crv_object *o = &objs[rec - 1];
+      const msgpack_object *val = mp_field(&u.data, "value"), *f2;
       const rbuf *r = &values[rec - 1];
-      size_t vl = val->type == MSGPACK_OBJECT_STR ? val->via.str.size : val->via.bin.size;
-      const char *vp = val->type == MSGPACK_OBJECT_STR ? val->via.str.ptr : val->via.bin.ptr;
-      values_ok &= vl == r->len && (vl == 0 || memcmp(vp, r->p, vl) == 0);
+      int text = crv_obj_type_is_text(o->type);
+      if (val && val->type == (text ? MSGPACK_OBJECT_STR : MSGPACK_OBJECT_BIN)) {
+        size_t vl = text ? val->via.str.size : val->via.bin.size;
+        const char *vp = text ? val->via.str.ptr : val->via.bin.ptr;
+        values_ok &= vl == r->len && (vl == 0 || memcmp(vp, r->p, vl) == 0);
+      } else {
+        values_ok = 0;
+      }
+      fields_ok &= (f2 = mp_field(&u.data, "addr")) && mp_int_is(f2, (int64_t)o->addr, 0);
+      fields_ok &= (f2 = mp_field(&u.data, "ob_type")) && mp_int_is(f2, (int64_t)o->ob_type, 0);
+      fields_ok &= (f2 = mp_field(&u.data, "length")) && mp_int_is(f2, (int64_t)o->length, 0);
+      fields_ok &= (f2 = mp_field(&u.data, "refcnt")) && mp_int_is(f2, (int64_t)o->refcnt, 0);
+      fields_ok &= (f2 = mp_field(&u.data, "hash")) && mp_int_is(f2, o->hash, 1);
     }
     prev = off;
     rec++;
@@ -721,14 +754,12 @@ static void test_msgpack_canonical(void)
   CHECK_EQ_U64(off, n);
   CHECK(same);
   CHECK(values_ok);
+  CHECK(fields_ok);
   msgpack_sbuffer_destroy(&sb);
   msgpack_unpacked_destroy(&u);
   free(p);
-  for (int i = 0; i < NOBJ; i++) {
-    free((void *)objs[i].data);
+  for (int i = 0; i < NOBJ; i++)
     rb_free(&values[i]);
-  }
-  (void)d;
 }
 
 /* ---- block buffering: many records, every format, output complete and in order -------- */
