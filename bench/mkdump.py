@@ -2,14 +2,23 @@
 # SPDX-License-Identifier: MIT
 """Build a Volatility-2 style memory dump of a real CPython process for the benchmark.
 
-Starts /usr/bin/python3 with a workload that allocates about --size-mib MiB of varied str
-and bytes objects (ASCII, latin-1, UCS-2, UCS-4, small/medium/large, some freed again),
-waits for it to print READY, then copies every readable+writable mapping and every mapping
-of the interpreter binary (its data and read-only data; code is left out) from
-/proc/PID/mem into OUTDIR as task.PID.0xSTART.vma, plus OUTDIR/maps. Pages that cannot be
-read are zero-filled. The child is released and reaped afterwards.
+Starts /usr/bin/python3 with a workload that allocates about --size-mib MiB, waits for it to
+print READY, then copies every readable+writable mapping and every mapping of the
+interpreter binary (its data and read-only data; code is left out) from /proc/PID/mem into
+OUTDIR as task.PID.0xSTART.vma, plus OUTDIR/maps. Pages that cannot be read are
+zero-filled. The child is released and reaped afterwards.
 
-Usage: mkdump.py OUTDIR [--size-mib N] [--python /usr/bin/python3]
+Workloads (--workload):
+  strings  nothing but varied str and bytes objects (ASCII, latin-1, UCS-2, UCS-4,
+           small/medium/large, some freed again): the worst case for carver, which must
+           convert and write out nearly every byte it reads.
+  mixed    a typical application heap: records (dicts of ints, floats, names, tags),
+           lists of ints and floats, tuples, int-keyed indexes, bytearray buffers, and
+           str/bytes (names, log lines, JSON-ish text, payloads, some non-ASCII) making up
+           about --text-share (default 0.35) of the bytes allocated; some of it freed again.
+
+Usage: mkdump.py OUTDIR [--size-mib N] [--workload strings|mixed] [--text-share F]
+                 [--python /usr/bin/python3]
 Needs ptrace access to the child (root, or ptrace_scope 0 for an own child).
 """
 import argparse
@@ -98,6 +107,126 @@ print("READY objects=%d live=%d live_bytes=%d freed_bytes=%d" % (n, len(keep), t
 sys.stdin.readline()
 '''
 
+# A typical heap: about TEXT_SHARE of the bytes allocated are str/bytes objects, the rest
+# containers and numbers. Each step adds an item of the kind that is behind its share,
+# sizes measured with sys.getsizeof (shared objects such as small ints and the records'
+# key strings are not counted). Deterministic (seeded).
+MIXED_WORKLOAD = r'''
+import random, sys
+target = int(sys.argv[1]) << 20
+share = float(sys.argv[2])
+rng = random.Random(20240611)
+gs = sys.getsizeof
+
+words = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+         "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee "
+         "zulu user admin session token order invoice customer account balance status "
+         "request response error warning info debug timeout retry cache hit miss").split()
+first = ("Anna Ben Chloe David Emma Felix Greta Hugo Ines Jonas Karin Luca Mia Noah Olga "
+         "Paul Rosa Sven Tina Ugo Vera Will Xenia Yuri Zoe").split()
+intl = ["Jos\u00e9", "Zo\u00eb", "Bj\u00f6rn", "\u0141ukasz", "\u674e\u660e",
+        "\u0410\u043d\u043d\u0430", "M\u00fcller", "\u5c71\u7530", "Fran\u00e7ois"]
+emoji = ["\U0001f600", "\U0001f680", "\u2705", "\u26a0"]
+
+def sentence(n):
+    return " ".join(rng.choice(words) for _ in range(n))
+
+def name():
+    p = rng.random()
+    if p < 0.85:
+        return "%s %s%d" % (rng.choice(first), rng.choice(words).title(), rng.randrange(100))
+    return "%s %s" % (rng.choice(intl), rng.choice(first))
+
+def log_line():
+    s = "2024-06-11T%02d:%02d:%02d.%03dZ %s [%s] %s id=%d" % (
+        rng.randrange(24), rng.randrange(60), rng.randrange(60), rng.randrange(1000),
+        rng.choice(("INFO", "WARN", "DEBUG", "ERROR")), rng.choice(words),
+        sentence(rng.randrange(4, 30)), rng.randrange(1 << 30))
+    if rng.random() < 0.05:
+        s += " " + rng.choice(emoji)
+    return s
+
+def json_text(n):
+    return "{" + ",".join('"%s": "%s"' % (rng.choice(words), sentence(3)) for _ in range(n)) + "}"
+
+keep = []
+text = other = 0   # bytes kept, by getsizeof
+freed = 0
+
+def add_text():
+    global text
+    r = rng.random()
+    if r < 0.45:
+        o = name()
+    elif r < 0.70:
+        o = log_line()
+    elif r < 0.76:
+        o = json_text(rng.randrange(2, 100))
+    elif r < 0.88:
+        o = sentence(rng.randrange(1, 6)).encode()          # short keys / tokens as bytes
+    elif r < 0.995:
+        o = rng.randbytes(rng.randrange(16, 2048))           # binary payloads
+    else:
+        o = (log_line() + "\n") * rng.randrange(10, 400)     # a large text blob
+    text += gs(o)
+    return o
+
+def add_other():
+    global other
+    r = rng.random()
+    if r < 0.55:      # a record, as parsed JSON rows or ORM objects hold them
+        tags = [rng.choice(words) for _ in range(rng.randrange(4))]  # shared strings
+        o = {"id": rng.randrange(1 << 40), "score": rng.random() * 100,
+             "active": rng.random() < 0.5, "created": 1.7e9 + rng.random() * 1e7,
+             "tags": tags, "point": (rng.random(), rng.random()),
+             "counts": [rng.randrange(1 << 20) for _ in range(rng.randrange(1, 8))]}
+        other += (gs(o) + gs(tags) + gs(o["point"]) + gs(o["counts"]) + 3 * 24 + 32 +
+                  28 * len(o["counts"]))
+    elif r < 0.70:    # a list of ints
+        n = rng.randrange(10, 600)
+        base = rng.randrange(1 << 30)
+        o = list(range(base, base + n))
+        other += gs(o) + 28 * n
+    elif r < 0.80:    # a list of floats
+        n = rng.randrange(10, 400)
+        o = [x * 0.5 + 0.25 for x in range(n)]
+        other += gs(o) + 24 * n
+    elif r < 0.88:    # tuples
+        o = tuple((rng.randrange(1 << 40), rng.random()) for _ in range(rng.randrange(1, 20)))
+        other += gs(o) + len(o) * (gs((0, 0.0)) + 32 + 24)
+    elif r < 0.95:    # an int-keyed index
+        n = rng.randrange(8, 300)
+        base = rng.randrange(1 << 30)
+        o = {base + i: base + 2 * i for i in range(n)}
+        other += gs(o) + 2 * 28 * n
+    else:             # bytearray buffers (carver does not report them)
+        o = bytearray(rng.randrange(64, 16384))
+        other += gs(o)
+    return o
+
+while text + other < target:
+    want_text = text < share * (text + other)
+    before = text + other
+    o = add_text() if want_text else add_other()
+    if rng.random() < 0.12:          # dropped at once: freed memory
+        freed += text + other - before
+        if want_text:
+            text -= text + other - before
+        else:
+            other -= text + other - before
+        del o
+        continue
+    keep.append(o)
+# a name -> record index with str keys: their hashes are cached, as in real programs
+index = {}
+for o in keep[:200000]:
+    if isinstance(o, dict) and "id" in o:
+        index["user-%d" % o["id"]] = o
+print("READY kept=%d text_bytes=%d other_bytes=%d text_share=%.3f freed_bytes=%d" % (
+    len(keep), text, other, text / max(1, text + other), freed), flush=True)
+sys.stdin.readline()
+'''
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CHUNK = 8 << 20
 
@@ -155,16 +284,24 @@ def copy_region(memfd, lo, hi, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("outdir")
-    ap.add_argument("--size-mib", type=int, default=1126, help="str/bytes to allocate (MiB)")
+    ap.add_argument("--size-mib", type=int, default=1126, help="MiB to allocate")
+    ap.add_argument("--workload", choices=("strings", "mixed"), default="strings")
+    ap.add_argument("--text-share", type=float, default=0.35,
+                    help="mixed: share of the allocated bytes in str/bytes objects")
     ap.add_argument("--python", default="/usr/bin/python3")
     a = ap.parse_args()
+    if not 0.0 < a.text_share < 1.0:
+        sys.exit("mkdump: --text-share must be between 0 and 1")
 
     os.makedirs(a.outdir, exist_ok=True)
     if any(f.endswith(".vma") for f in os.listdir(a.outdir)):
         sys.exit("mkdump: %s already holds dump files; remove them first" % a.outdir)
 
-    child = subprocess.Popen([a.python, "-c", WORKLOAD, str(a.size_mib)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    if a.workload == "mixed":
+        argv = [a.python, "-c", MIXED_WORKLOAD, str(a.size_mib), repr(a.text_share)]
+    else:
+        argv = [a.python, "-c", WORKLOAD, str(a.size_mib)]
+    child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         line = child.stdout.readline().decode()
         if not line.startswith("READY"):

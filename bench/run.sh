@@ -4,11 +4,14 @@
 # `cat` (plain read), `strings -a` and `carver scan`; prints throughput, ratios and peak RSS
 # against the goals. See bench/README.md. Writes nothing into the repository.
 #
-# Usage: bench/run.sh [--fresh] [--dir DIR] [--size-mib N] [--reps N] [--no-build]
-#   --dir DIR      work directory (default $CARVER_BENCH_DIR or /tmp/carver-bench);
-#                  the dump lives in DIR/dump and is reused when present
+# Usage: bench/run.sh [--workload W] [--fresh] [--dir DIR] [--size-mib N] [--reps N] [--no-build]
+#   --workload W   strings: nothing but str/bytes objects (default; the worst case)
+#                  mixed: a typical heap, about a third of it str/bytes (mkdump.py --help)
+#   --dir DIR      work directory (default $CARVER_BENCH_DIR, else /tmp/carver-bench for
+#                  strings and /tmp/carver-bench-mixed for mixed); the dump lives in
+#                  DIR/dump and is reused when present
 #   --fresh        rebuild the dump even if one exists
-#   --size-mib N   str/bytes the workload allocates (default 1126, about 1.1 GiB)
+#   --size-mib N   MiB the workload allocates (default 1126, about 1.1 GiB)
 #   --reps N       timed repetitions per tool; the median is reported (default 3)
 #   --no-build     use $CARVER (default $BUILD_DIR/carver/carver) as it is
 # Environment: BUILD_DIR (default /tmp/bench-build), CARVER, PYTHON (default /usr/bin/python3).
@@ -17,7 +20,8 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-work=${CARVER_BENCH_DIR:-/tmp/carver-bench}
+work=${CARVER_BENCH_DIR:-}
+workload=strings
 size_mib=1126
 reps=3
 fresh=0
@@ -29,17 +33,23 @@ die() { echo "bench: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
   case $1 in
+    --workload) [ $# -ge 2 ] || die "--workload needs a value"; workload=$2; shift ;;
     --fresh) fresh=1 ;;
     --dir) [ $# -ge 2 ] || die "--dir needs a value"; work=$2; shift ;;
     --size-mib) [ $# -ge 2 ] || die "--size-mib needs a value"; size_mib=$2; shift ;;
     --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
 done
 case $size_mib in ''|*[!0-9]*) die "--size-mib: not a number" ;; esac
+case $workload in
+  strings) [ -n "$work" ] || work=/tmp/carver-bench ;;
+  mixed) [ -n "$work" ] || work=/tmp/carver-bench-mixed ;;
+  *) die "--workload: strings or mixed" ;;
+esac
 case $reps in ''|*[!0-9]*|0) die "--reps: not a positive number" ;; esac
 
 for tool in strings /usr/bin/time "$python" awk; do
@@ -58,21 +68,24 @@ fi
 # 2. the dump
 dump=$work/dump
 mkdir -p "$work" || die "cannot create $work"
+want_ok="$size_mib $workload"
 if [ "$fresh" = 1 ] || [ ! -f "$work/dump.ok" ]; then
   rm -f "$work/dump.ok"
   if [ -d "$dump" ]; then
     rm -f "$dump"/task.*.vma "$dump/maps"
     rmdir "$dump" 2>/dev/null || die "$dump holds other files; remove it"
   fi
-  echo "bench: building a ${size_mib} MiB dump of $python in $dump" >&2
-  "$python" "$here/mkdump.py" "$dump" --size-mib "$size_mib" --python "$python" ||
-    die "making the dump failed"
-  echo "$size_mib" > "$work/dump.ok"
+  echo "bench: building a ${size_mib} MiB $workload dump of $python in $dump" >&2
+  "$python" "$here/mkdump.py" "$dump" --size-mib "$size_mib" --workload "$workload" \
+    --python "$python" || die "making the dump failed"
+  echo "$want_ok" > "$work/dump.ok"
 else
   have=$(cat "$work/dump.ok")
-  echo "bench: reusing the ${have} MiB dump in $dump (--fresh rebuilds it)" >&2
-  [ "$have" = "$size_mib" ] ||
-    echo "bench: note: --size-mib $size_mib differs from the dump's; add --fresh to rebuild" >&2
+  case $have in *" "*) ;; *) have="$have strings" ;; esac # dumps made before --workload
+  echo "bench: reusing the ${have% *} MiB ${have#* } dump in $dump (--fresh rebuilds it)" >&2
+  [ "$have" = "$want_ok" ] ||
+    echo "bench: note: --size-mib/--workload ($want_ok) differ from the dump's; add --fresh to rebuild" >&2
+  workload=${have#* }
 fi
 
 files=("$dump"/task.*.vma)
@@ -118,6 +131,12 @@ run_timed "strings -a" strings -a "${files[@]}";                       t_str=$T
 run_timed "carver" "$carver" scan "$dump" --format msgpack -q;         t_crv=$T; rss_crv=$RSS
 run_timed "carver 64K" "$carver" scan "$dump" --format msgpack -q --chunk-size 64K
 t_c64=$T; rss_c64=$RSS
+# The scan alone: every value is over the cap, so carver reads every byte and checks every
+# candidate header but converts and writes no values (informational).
+run_timed "carver --max-len 1" "$carver" scan "$dump" --format msgpack -q --max-len 1
+t_c1=$T
+# How much carver writes (the values are most of it).
+out_bytes=$("$carver" scan "$dump" --format msgpack -q | wc -c) || failed=1
 
 # One summary run: the objects found prove the scan did the work.
 out=$work/summary.jsonl
@@ -143,21 +162,24 @@ except Exception:
 ') || { objects="(no summary)"; failed=1; }
 
 awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
-    -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" \
+    -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" -v t_c1="$t_c1" \
+    -v out_bytes="$out_bytes" -v workload="$workload" \
     -v rss="$rss_crv" -v rss64="$rss_c64" -v objects="$objects" -v date="$(date -u +%F)" \
     -v failed="$failed" -v load0="$load0" -v load1="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" \
     -v cpus="$(nproc)" -v py="$("$python" -c 'import sys; print(sys.version.split()[0])')" '
 function mbs(t) { return t > 0 ? bytes / t / 1e6 : 0 }
 function verdict(ok) { return failed ? "ERROR" : ok ? "PASS" : "MISS" }
 BEGIN {
-  printf "\ncarver benchmark, %s, %d CPUs, dump of CPython %s: %d files, %.1f MiB, median of %d\n\n",
-         date, cpus, py, files, bytes / 1048576, reps
+  printf "\ncarver benchmark, %s, %d CPUs, %s dump of CPython %s: %d files, %.1f MiB, median of %d\n\n",
+         date, cpus, workload, py, files, bytes / 1048576, reps
   printf "%-34s %9s %10s\n", "tool", "seconds", "MB/s"
   printf "%-34s %9.3f %10.1f\n", "plain read (cat)", t_cat, mbs(t_cat)
   printf "%-34s %9.3f %10.1f\n", "strings -a", t_str, mbs(t_str)
   printf "%-34s %9.3f %10.1f\n", "carver scan (default chunk 4M)", t_crv, mbs(t_crv)
   printf "%-34s %9.3f %10.1f\n", "carver scan --chunk-size 64K", t_c64, mbs(t_c64)
+  printf "%-34s %9.3f %10.1f\n", "carver scan --max-len 1 (no values)", t_c1, mbs(t_c1)
   printf "\ncarver found %s\n", objects
+  printf "msgpack output %.1f MB, %.0f%% of the bytes read\n", out_bytes / 1e6, 100 * out_bytes / bytes
   printf "load average %s before, %s after (other load on the machine skews the times)\n\n", load0, load1
   up = t_crv > 0 ? t_str / t_crv : 0
   down = t_cat > 0 ? t_crv / t_cat : 0

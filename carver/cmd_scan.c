@@ -6,11 +6,13 @@
 #include "carve_session.h"
 #include "creds/creds.h"
 
-enum { OPT_CREDS = 256 };
+enum { OPT_CREDS = 256, OPT_WKDM };
 
 static const struct cli_opt scan_own_opts[] = {
     {"creds", 0, NULL, "also report the credentials found in the objects (as 'carver creds'"
      "\n                             does), after the objects", OPT_CREDS},
+    {"wkdm", 0, NULL, "the INPUTs are WKdm-compressed page blobs, e.g. Rekall's"
+     "\n                             segmentN/slotM.dmp (see 'carver wkdm scan --help')", OPT_WKDM},
 };
 #define N_OWN (sizeof scan_own_opts / sizeof scan_own_opts[0])
 
@@ -52,8 +54,15 @@ static int emit_object(void *user, const crv_object *o)
   return em->err != CRV_OK; /* stop on a write error: nothing more could be saved */
 }
 
+int cmd_wkdm_scan(int argc, char **argv); /* cmd_wkdm.c */
+
 int cmd_scan(int argc, char **argv)
 {
+  /* Compressed pages have no addresses of their own: their own driver carves them. */
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--wkdm") == 0)
+      return cmd_wkdm_scan(argc, argv);
+
   struct cli_opt opts[SESSION_MAX_OPTS];
   size_t n_opts = session_opts_merge(opts, SESSION_MAX_OPTS, scan_own_opts, N_OWN);
   struct option longopts[SESSION_MAX_OPTS + 1];
@@ -69,6 +78,8 @@ int cmd_scan(int argc, char **argv)
       want_creds = 1;
       continue;
     }
+    if (c == OPT_WKDM)
+      continue; /* handled above */
     int r = session_parse_opt(&so, "scan ", c, optarg, argv[optind - 1]);
     if (r == SESSION_OPT_HELP) {
       scan_help(opts, n_opts);

@@ -13,6 +13,7 @@ int cmd_creds(int argc, char **argv); /* cmd_creds.c */
 int cmd_grep(int argc, char **argv);  /* cmd_grep.c */
 int cmd_sig(int argc, char **argv);   /* cmd_sig.c */
 int cmd_triage(int argc, char **argv); /* cmd_triage.c */
+int cmd_wkdm(int argc, char **argv);   /* cmd_wkdm.c */
 
 static void main_help(FILE *f)
 {
@@ -30,6 +31,8 @@ static void main_help(FILE *f)
           "                   x86-32); see '%s sig --help'\n"
           "  triage FINDINGS...   summarize, filter and show findings files (summary,\n"
           "                   text, jsonl, csv, --html report); see '%s triage --help'\n"
+          "  wkdm compress|decompress|scan   WKdm compressed pages (macOS compressed memory):\n"
+          "                   codec, Rekall-style trees, carving; see '%s wkdm --help'\n"
           "  dump --pid PID -o DIR   save a live process's memory as Volatility 2 dump files\n"
           "  maps --pid PID   a process's readable regions, loaded libraries and interpreter\n"
           "  ps               processes running CPython, flagging renamed ones\n"
@@ -37,7 +40,7 @@ static void main_help(FILE *f)
           "Options:\n"
           "  -h, --help       show this help and exit\n"
           "  -V, --version    show versions of carver and its libraries\n\n",
-          cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
+          cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
   cli_print_exit_codes(f);
 }
 
@@ -97,6 +100,8 @@ int main(int argc, char **argv)
     return cmd_sig(argc - 1, argv + 1);
   if (strcmp(cmd, "triage") == 0)
     return cmd_triage(argc - 1, argv + 1);
+  if (strcmp(cmd, "wkdm") == 0)
+    return cmd_wkdm(argc - 1, argv + 1);
   if (strcmp(cmd, "layouts") == 0)
     return cmd_layouts(argc - 1, argv + 1);
   if (strcmp(cmd, "ps") == 0)

@@ -192,7 +192,7 @@ static int ref_dangerous(uint32_t cp)
 
 static void ref_json_cp(rbuf *r, uint32_t cp)
 {
-  char t[8];
+  char t[16];
   const char *e = cp == '"'    ? "\\\""
                   : cp == '\\' ? "\\\\"
                   : cp == '\n' ? "\\n"
@@ -254,7 +254,7 @@ static int ref_printable(uint32_t cp)
 
 static void ref_repr_cp(rbuf *r, uint32_t cp, char quote)
 {
-  char t[12];
+  char t[16];
   if (quote && cp == (uint32_t)(unsigned char)quote) {
     t[0] = '\\';
     t[1] = quote;
