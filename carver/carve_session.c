@@ -39,8 +39,8 @@ const struct cli_opt session_opt_table[] = {
      SOPT_KEEP_MISMATCH},
     {"no-clobbered", 0, NULL, "skip recovering freed values whose header malloc clobbered",
      SOPT_NO_CLOBBERED},
-    {"no-symbols", 0, NULL, "use nothing but the memory: no interpreter ELF file from this"
-     INDENT "machine (symbols, hash secret) and no process environment", SOPT_NO_SYMBOLS},
+    {"no-symbols", 0, NULL, "do not use the interpreter's ELF file from this machine"
+     INDENT "(type symbols, _Py_HashSecret): find everything in the memory", SOPT_NO_SYMBOLS},
     {"no-progress", 0, NULL, "no progress line on stderr (shown only on a terminal)",
      SOPT_NO_PROGRESS},
     {"quiet", 'q', NULL, "errors only on stderr", SOPT_QUIET},

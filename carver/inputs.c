@@ -34,6 +34,17 @@ int64_t cli_parse_pid_input(const char *arg)
   return pid;
 }
 
+/* --no-symbols: drop what came from ELF files (types, key, version); keep what the
+ * process environment said (PYTHONHASHSEED), which is not a symbol. */
+static void forget_symbols(struct crv_hints *h)
+{
+  struct crv_hints keep = *h;
+  memset(h, 0, sizeof *h);
+  h->have_seed = keep.have_seed;
+  h->seed = keep.seed;
+  h->seed_random = keep.seed_random;
+}
+
 static void find_interpreter(struct crv_space *s)
 {
   char why[600];
@@ -73,7 +84,7 @@ crv_err cli_open_inputs(struct crv_space *s, const struct cli_inputs *in)
     if (e == CRV_OK && !in->no_symbols)
       find_interpreter(s);
     if (e == CRV_OK && in->no_symbols)
-      memset(&s->hints, 0, sizeof s->hints); /* nor the environment read from /proc */
+      forget_symbols(&s->hints); /* the environment read from /proc stays */
     return e;
   }
   for (size_t i = 0; i < in->n_paths && e == CRV_OK; i++) {
@@ -131,7 +142,7 @@ crv_err cli_open_inputs(struct crv_space *s, const struct cli_inputs *in)
   if (e == CRV_OK && s->n_maps && !in->no_symbols)
     find_interpreter(s);
   if (e == CRV_OK && in->no_symbols)
-    memset(&s->hints, 0, sizeof s->hints); /* nor the environment a live source read */
+    forget_symbols(&s->hints);
   return e;
 }
 
