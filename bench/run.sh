@@ -99,12 +99,15 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 failed=0
-run_timed() { # name cmd... ; sets T (median seconds) and RSS (largest peak RSS, KiB)
-  local name=$1 i t0 t1 rc times=() rss=0 m
+# name cmd... ; sets T (median wall seconds), C (median CPU seconds, user + system) and RSS
+# (largest peak RSS, KiB). CPU time is reported too because the wall time of a run on a
+# shared machine also counts the time other jobs held the CPU.
+run_timed() {
+  local name=$1 i t0 t1 rc times=() cpus=() rss=0 m c
   shift
   for ((i = 0; i < reps; i++)); do
     t0=$(now)
-    /usr/bin/time -f %M -o "$work/time.out" "$@" > /dev/null 2> "$work/stderr.out"
+    /usr/bin/time -f '%U %S %M' -o "$work/time.out" "$@" > /dev/null 2> "$work/stderr.out"
     rc=$?
     t1=$(now)
     if [ "$rc" -ne 0 ]; then
@@ -113,28 +116,32 @@ run_timed() { # name cmd... ; sets T (median seconds) and RSS (largest peak RSS,
       failed=1
     fi
     times+=("$(elapsed "$t0" "$t1")")
-    m=$(tail -n 1 "$work/time.out")
+    read -r c m < <(tail -n 1 "$work/time.out" | awk '{ printf "%.2f %s\n", $1 + $2, $3 }')
+    case $c in ''|*[!0-9.]*) c=0 ;; esac
+    cpus+=("$c")
     case $m in ''|*[!0-9]*) m=0 ;; esac
     [ "$m" -gt "$rss" ] && rss=$m
   done
   T=$(median "${times[@]}")
+  C=$(median "${cpus[@]}")
   RSS=$rss
-  echo "bench: $name: ${times[*]} s (median $T s), peak RSS $rss KiB" >&2
+  echo "bench: $name: ${times[*]} s (median $T s; CPU ${cpus[*]} s, median $C s), peak RSS $rss KiB" >&2
 }
 
 load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 echo "bench: ${#files[@]} files, $bytes bytes; $reps runs each; load average $load0" >&2
-run_timed "cat" cat "${files[@]}";                                     t_cat=$T
-run_timed "strings -a" strings -a "${files[@]}";                       t_str=$T
+run_timed "cat" cat "${files[@]}";                                     t_cat=$T; c_cat=$C
+run_timed "strings -a" strings -a "${files[@]}";                       t_str=$T; c_str=$C
 # msgpack to standard output (not to /dev/null with -o --force: carver sets the mode of
 # its output file to 0600, and as root that would be /dev/null's mode)
 run_timed "carver" "$carver" scan "$dump" --format msgpack -q;         t_crv=$T; rss_crv=$RSS
+c_crv=$C
 run_timed "carver 64K" "$carver" scan "$dump" --format msgpack -q --chunk-size 64K
-t_c64=$T; rss_c64=$RSS
+t_c64=$T; rss_c64=$RSS; c_c64=$C
 # The scan alone: every value is over the cap, so carver reads every byte and checks every
 # candidate header but converts and writes no values (informational).
 run_timed "carver --max-len 1" "$carver" scan "$dump" --format msgpack -q --max-len 1
-t_c1=$T
+t_c1=$T; c_c1=$C
 # How much carver writes (the values are most of it).
 out_bytes=$("$carver" scan "$dump" --format msgpack -q | wc -c) || failed=1
 
@@ -163,7 +170,8 @@ except Exception:
 
 awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
     -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" -v t_c1="$t_c1" \
-    -v out_bytes="$out_bytes" -v workload="$workload" \
+    -v out_bytes="$out_bytes" -v workload="$workload" -v c_cat="$c_cat" -v c_str="$c_str" \
+    -v c_crv="$c_crv" -v c_c64="$c_c64" -v c_c1="$c_c1" \
     -v rss="$rss_crv" -v rss64="$rss_c64" -v objects="$objects" -v date="$(date -u +%F)" \
     -v failed="$failed" -v load0="$load0" -v load1="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" \
     -v cpus="$(nproc)" -v py="$("$python" -c 'import sys; print(sys.version.split()[0])')" '
@@ -172,12 +180,12 @@ function verdict(ok) { return failed ? "ERROR" : ok ? "PASS" : "MISS" }
 BEGIN {
   printf "\ncarver benchmark, %s, %d CPUs, %s dump of CPython %s: %d files, %.1f MiB, median of %d\n\n",
          date, cpus, workload, py, files, bytes / 1048576, reps
-  printf "%-34s %9s %10s\n", "tool", "seconds", "MB/s"
-  printf "%-34s %9.3f %10.1f\n", "plain read (cat)", t_cat, mbs(t_cat)
-  printf "%-34s %9.3f %10.1f\n", "strings -a", t_str, mbs(t_str)
-  printf "%-34s %9.3f %10.1f\n", "carver scan (default chunk 4M)", t_crv, mbs(t_crv)
-  printf "%-34s %9.3f %10.1f\n", "carver scan --chunk-size 64K", t_c64, mbs(t_c64)
-  printf "%-34s %9.3f %10.1f\n", "carver scan --max-len 1 (no values)", t_c1, mbs(t_c1)
+  printf "%-36s %9s %10s %9s\n", "tool", "seconds", "MB/s", "CPU s"
+  printf "%-36s %9.3f %10.1f %9.2f\n", "plain read (cat)", t_cat, mbs(t_cat), c_cat
+  printf "%-36s %9.3f %10.1f %9.2f\n", "strings -a", t_str, mbs(t_str), c_str
+  printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan (default chunk 4M)", t_crv, mbs(t_crv), c_crv
+  printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan --chunk-size 64K", t_c64, mbs(t_c64), c_c64
+  printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan --max-len 1 (no values)", t_c1, mbs(t_c1), c_c1
   printf "\ncarver found %s\n", objects
   printf "msgpack output %.1f MB, %.0f%% of the bytes read\n", out_bytes / 1e6, 100 * out_bytes / bytes
   printf "load average %s before, %s after (other load on the machine skews the times)\n\n", load0, load1
@@ -188,6 +196,9 @@ BEGIN {
   printf "%-34s %11.2fx %10s %6s\n", "carver vs plain read (slowdown)", down, "<= 3x", verdict(down <= 3)
   printf "%-34s %8.1f MiB %10s %6s\n", "carver peak RSS (default chunk)", rss / 1024, "< 128 MiB", verdict(rss / 1024 < 128)
   printf "%-34s %8.1f MiB %10s %6s\n", "carver peak RSS (--chunk-size 64K)", rss64 / 1024, "< 128 MiB", verdict(rss64 / 1024 < 128)
+  cup = c_crv > 0 ? c_str / c_crv : 0
+  cdown = c_cat > 0 ? c_crv / c_cat : 0
+  printf "\nby CPU time (less affected by other load): carver %.1fx faster than strings -a, %.1fx the CPU time of cat\n", cup, cdown
 }'
 
 if [ "$failed" -ne 0 ]; then

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Findings writers: dispatch to the format, validation, flushing and error tracking. */
+#define _POSIX_C_SOURCE 200809L /* fileno, isatty */
 #include "out/writer.h"
 
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "out/writer_impl.h"
 
@@ -207,6 +209,8 @@ crv_err crvi_writer_open(struct crv_writer **out, enum crv_format fmt, FILE *fp)
   w->fp = fp;
   crvi_buf_init(&w->buf, CRVI_WRITER_BUF_CAP);
   w->rec_start = SIZE_MAX;
+  int fd = fileno(fp);
+  w->interactive = fd >= 0 && isatty(fd); /* a person watching: every record at once */
   /* The whole buffer at once (pages are touched only as output fills them). */
   crv_err e = crvi_buf_room(&w->buf, CRVI_WRITER_BUF_CAP) ? CRV_OK : w->buf.err;
   if (e) {
@@ -269,6 +273,8 @@ crv_err crvi_writer_object(struct crv_writer *w, const crv_object *o)
   w->objects++;
   if (w->objects % CRV_WRITER_FLUSH_EVERY == 0)
     crvi_w_flush(w);
+  else if (w->interactive)
+    crvi_w_drain(w); /* stdio's line buffering then shows it */
   return result(w, e);
 }
 

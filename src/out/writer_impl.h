@@ -55,6 +55,7 @@ struct crv_writer {
   crvi_buf buf;     /* output not yet handed to fp, capped at CRVI_WRITER_BUF_CAP */
   size_t rec_start; /* where the current record starts in buf; SIZE_MAX once part of it
                        has been written out */
+  int interactive;  /* fp is a terminal: records are handed to stdio one by one */
   void *impl;       /* format state, owned by the format (freed in fini) */
 };
 

@@ -45,6 +45,17 @@ static size_t view(struct scanner *sc, uint64_t addr, size_t n, uint8_t *dst,
   return crvi_space_read(sc->cfg->space, addr, dst, n);
 }
 
+/* crvi_space_read through the window: a copy when [addr, addr+n) is inside it. The heap
+ * walk reads size words 8 bytes at a time; as pread calls they cost more than the scan. */
+static size_t wread(struct scanner *sc, uint64_t addr, void *dst, size_t n)
+{
+  if (sc->win && in_window(sc, addr, n)) {
+    memcpy(dst, sc->win + (addr - sc->win_base), n);
+    return n;
+  }
+  return crvi_space_read(sc->cfg->space, addr, dst, n);
+}
+
 static int grow_scratch(struct scanner *sc, size_t need)
 {
   if (need <= sc->scratch_cap)
@@ -183,7 +194,7 @@ static uint64_t heap_chain_start(struct scanner *sc, const struct crv_region *r,
     int links = 0;
     for (; links < 4; links++) {
       uint8_t b[8];
-      if (c + 2 * w > r->start + present || crvi_space_read(sc->cfg->space, c + w, b, w) < w)
+      if (c + 2 * w > r->start + present || wread(sc, c + w, b, w) < w)
         break;
       uint64_t sz = span_word(b, w);
       if (!crvi_malloc_size_valid(w, sz) || (links == 0 && !(sz & 1u)))
@@ -205,7 +216,7 @@ static int stale_chain(struct scanner *sc, uint64_t q, uint64_t end)
   const unsigned w = sc->cfg->layout->hdr->ptr_size;
   while (q < end) {
     uint8_t b[8];
-    if (end - q < 2u * w || crvi_space_read(sc->cfg->space, q + w, b, w) < w)
+    if (end - q < 2u * w || wread(sc, q + w, b, w) < w)
       return 0;
     uint64_t sz = span_word(b, w);
     if (!crvi_malloc_size_valid(w, sz) || (sz & ~(uint64_t)7) > end - q)
@@ -231,7 +242,7 @@ static uint64_t clobbered_at(struct scanner *sc, const struct crv_region *reg, u
   if (end - p > cfg->max_value + 256)
     end = p + cfg->max_value + 256; /* never read more than a capped value needs */
   size_t usable = (size_t)(end - p - w); /* up to the next chunk's size field */
-  if (crvi_space_read(cfg->space, u + l->hdr->off_type, tw, w) < w)
+  if (wread(sc, u + l->hdr->off_type, tw, w) < w)
     return 0;
   uint64_t t = span_word(tw, w);
   if (t == cfg->text_type || t == cfg->bytes_type)
@@ -315,7 +326,7 @@ static uint64_t next_boundary(struct scanner *sc, uint64_t p, uint64_t limit, ui
   const unsigned w = sc->cfg->layout->hdr->ptr_size;
   uint8_t b[4096];
   for (uint64_t base = p + 16; base < limit; base += sizeof b - 16) {
-    size_t got = crvi_space_read(sc->cfg->space, base, b, sizeof b);
+    size_t got = wread(sc, base, b, sizeof b);
     /* chunks sit 16 bytes apart from each other: q = p + 16k */
     for (uint64_t q = base; q < limit && q + 2u * w <= base + got; q += 16) {
       uint64_t sz = span_word(b + (q + w - base), w);
@@ -349,7 +360,7 @@ static void clobbered_chunk(struct scanner *sc, const struct crv_region *reg, ui
       break;
     p = next;
     uint8_t b[8];
-    if (crvi_space_read(sc->cfg->space, p + w, b, w) < w)
+    if (wread(sc, p + w, b, w) < w)
       break;
     own = span_word(b, w) & ~(uint64_t)7;
   }
@@ -363,7 +374,7 @@ static void walk_heap(struct scanner *sc, const struct crv_region *r, uint64_t p
   const uint64_t end = r->start + present;
   while (*next != UINT64_MAX && *next + 2 * w <= limit && !sc->stopped) {
     uint8_t b[8];
-    if (crvi_space_read(sc->cfg->space, *next + w, b, w) < w) {
+    if (wread(sc, *next + w, b, w) < w) {
       *next = UINT64_MAX;
       return;
     }
@@ -380,7 +391,7 @@ static void walk_heap(struct scanner *sc, const struct crv_region *r, uint64_t p
   }
 }
 
-/* Compare every aligned word of [from, to) (window offsets) with the type pointers. */
+/* Compare every aligned word that starts in [from, to) (window offsets) with the type pointers. */
 static void scan_words(struct scanner *sc, size_t from, size_t to)
 {
   const struct crv_scan_cfg *cfg = sc->cfg;
@@ -406,7 +417,9 @@ static void scan_words(struct scanner *sc, size_t from, size_t to)
         }
       }
     }
-    for (; o + 8 <= to; o += 8) {
+    /* A word that starts in the chunk belongs to it even when it ends past it (a region
+     * that starts unaligned has chunks that end mid-word): the look-ahead holds the rest. */
+    for (; o < to && o + 8 <= sc->win_len; o += 8) {
       uint64_t v;
       memcpy(&v, b + o, 8);
       if (v == t1 || v == t2) {
@@ -416,7 +429,7 @@ static void scan_words(struct scanner *sc, size_t from, size_t to)
       }
     }
   } else {
-    for (; o + 4 <= to; o += 4) {
+    for (; o < to && o + 4 <= sc->win_len; o += 4) {
       uint32_t v;
       memcpy(&v, b + o, 4);
       if (v == t1 || v == t2) {
