@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "inputs.h"
+#include "search/record.h"
 #include "source/dumpname.h"
 #include "util/limits.h"
 
@@ -158,6 +159,17 @@ int session_parse_opt(struct session_opts *o, const char *cmd, int id, const cha
   return SESSION_OPT_DONE;
 }
 
+int session_parse_shared(struct session_opts *o, const char *cmd, int id, const char *arg,
+                         const char *cur)
+{
+  int r = session_parse_opt(o, cmd, id, arg, cur);
+  if (r == SESSION_OPT_NOT_MINE) {
+    cli_usage_error(cmd, "unknown option '%s'", cur);
+    return SESSION_OPT_USAGE;
+  }
+  return r;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
   size_t n = strlen(s), m = strlen(suffix);
@@ -261,15 +273,16 @@ static FILE *open_output(const char *path, int force)
   if (force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
     fchmod(fd, 0600); /* findings hold secrets, also when replacing a file (never a device) */
   FILE *f = fdopen(fd, "wb");
-  if (!f)
+  if (!f) {
+    cli_error("%s: %s", path, strerror(errno));
     close(fd);
+  }
   return f;
 }
 
 /* ---- the session ---------------------------------------------------------------------- */
 
-int session_open_memory(struct session *s, const struct session_opts *o, char **paths,
-                        size_t n_paths)
+void session_init(struct session *s, const struct session_opts *o, char **paths, size_t n_paths)
 {
   memset(s, 0, sizeof *s);
   s->o = o;
@@ -277,6 +290,26 @@ int session_open_memory(struct session *s, const struct session_opts *o, char **
   s->n_paths = n_paths;
   crvi_space_init(&s->space);
   s->space.warn = space_warn;
+}
+
+int session_start(struct session *s)
+{
+  const struct session_opts *o = s->o;
+  install_signals();
+  s->ps.enabled = !o->no_progress && cli_verbosity >= 0 && isatty(STDERR_FILENO);
+  clock_gettime(CLOCK_MONOTONIC, &s->ps.last);
+  clock_gettime(CLOCK_MONOTONIC, &s->t0);
+  /* Refuse an existing output file before reading gigabytes of input. */
+  s->out = o->out_path ? open_output(o->out_path, o->force) : stdout;
+  if (!s->out)
+    return EXIT_OUTPUT;
+  return EXIT_FOUND;
+}
+
+int session_open_memory(struct session *s, const struct session_opts *o, char **paths,
+                        size_t n_paths)
+{
+  session_init(s, o, paths, n_paths);
   struct cli_inputs in = {.paths = paths, .n_paths = n_paths, .bases = o->bases,
                           .n_bases = o->n_bases, .maps_path = o->maps_path, .pid = o->pid,
                           .no_symbols = o->no_symbols};
@@ -286,16 +319,7 @@ int session_open_memory(struct session *s, const struct session_opts *o, char **
     return cli_exit_for(e);
   }
   s->inputs_open = 1;
-  install_signals();
-  s->ps.enabled = !o->no_progress && cli_verbosity >= 0 && isatty(STDERR_FILENO);
-  clock_gettime(CLOCK_MONOTONIC, &s->ps.last);
-  clock_gettime(CLOCK_MONOTONIC, &s->t0);
-
-  /* Refuse an existing output file before reading gigabytes of input. */
-  s->out = o->out_path ? open_output(o->out_path, o->force) : stdout;
-  if (!s->out)
-    return EXIT_OUTPUT;
-  return EXIT_FOUND;
+  return session_start(s);
 }
 
 int session_open(struct session *s, const struct session_opts *o, char **paths, size_t n_paths)
@@ -314,15 +338,22 @@ int session_open(struct session *s, const struct session_opts *o, char **paths, 
               (unsigned long long)crvi_space_total(&s->space));
     return cli_exit_for(e);
   }
+  return session_interpreter(s, NULL, 1);
+}
+
+int session_interpreter(struct session *s, const char *how, int image_bounds)
+{
+  const struct session_opts *o = s->o;
   char msg[256];
-  e = crvi_detect_version(&s->space, &s->types, o->python, &s->ver, msg, sizeof msg);
+  crv_err e = crvi_detect_version(&s->space, &s->types, o->python, &s->ver, msg, sizeof msg);
   if (e != CRV_OK) {
     cli_error("%s", msg);
     return EXIT_USAGE;
   }
   if (cli_verbosity > 0)
-    fprintf(stderr, "%s: PyType_Type at 0x%llx, %s type at 0x%llx, bytes type at 0x%llx; "
-            "CPython %s (%s), layout %s\n", cli_prog, (unsigned long long)s->types.type_type,
+    fprintf(stderr, "%s: %s%s%sPyType_Type at 0x%llx, %s type at 0x%llx, bytes type at "
+            "0x%llx; CPython %s (%s), layout %s\n", cli_prog, how ? "from " : "",
+            how ? how : "", how ? ": " : "", (unsigned long long)s->types.type_type,
             s->types.py2 ? "unicode" : "str", (unsigned long long)s->types.text_type,
             (unsigned long long)s->types.bytes_type, s->ver.python, s->ver.source,
             s->ver.layout->id);
@@ -337,8 +368,9 @@ int session_open(struct session *s, const struct session_opts *o, char **paths, 
   cfg->keep_mismatch = o->keep_mismatch;
   cfg->clobbered = !o->no_clobbered;
   cfg->stop = &session_stop_signal;
-  cfg->progress = pr;
-  const struct crv_region *image = crvi_space_find(&s->space, s->types.type_type);
+  cfg->progress = (struct crv_progress){progress, &s->ps};
+  const struct crv_region *image =
+      image_bounds ? crvi_space_find(&s->space, s->types.type_type) : NULL;
   if (image) {
     cfg->image_start = image->start;
     cfg->image_end = image->end;
@@ -368,6 +400,51 @@ int session_open(struct session *s, const struct session_opts *o, char **paths, 
   return EXIT_FOUND;
 }
 
+/* The inputs as a meta record lists them: pid:PID first, then the paths, at most
+ * CRV_MAX_SOURCES_LISTED. v may point into pid: do not copy the struct. */
+struct session_sources {
+  const char *v[CRV_MAX_SOURCES_LISTED];
+  size_t n;
+  char pid[32];
+};
+
+static void list_sources(const struct session *s, struct session_sources *out)
+{
+  out->n = 0;
+  if (s->o->pid) {
+    snprintf(out->pid, sizeof out->pid, "pid:%lld", (long long)s->o->pid);
+    out->v[out->n++] = out->pid;
+  }
+  for (size_t i = 0; i < s->n_paths && out->n < CRV_MAX_SOURCES_LISTED; i++)
+    out->v[out->n++] = s->paths[i];
+}
+
+void session_rec_sources(const struct session *s, struct crvi_rec *r)
+{
+  struct session_sources src;
+  list_sources(s, &src);
+  crvi_rec_array(r, "sources", src.n);
+  for (size_t i = 0; i < src.n; i++)
+    crvi_rec_str(r, NULL, src.v[i]);
+  crvi_rec_pop(r);
+}
+
+crv_err session_rec_open(struct session *s, struct crvi_rec **rec)
+{
+  s->wrote_meta = 1; /* from here on the output holds (or will hold) findings */
+  crv_err e = crvi_writer_open(&s->w, s->o->fmt, s->out);
+  if (e == CRV_OK)
+    e = crvi_rec_open(rec, s->w, s->o->fmt);
+  return e;
+}
+
+double session_elapsed(const struct session *s)
+{
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - s->t0.tv_sec) + (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
 crv_err session_scan(struct session *s, crv_object_fn on_object, void *user,
                      int enable_credentials)
 {
@@ -377,15 +454,8 @@ crv_err session_scan(struct session *s, crv_object_fn on_object, void *user,
     return e;
   if (enable_credentials)
     crvi_writer_enable_credentials(s->w);
-  const char *sources[CRV_MAX_SOURCES_LISTED];
-  size_t n_sources = 0;
-  char pid_source[32];
-  if (s->o->pid) {
-    snprintf(pid_source, sizeof pid_source, "pid:%lld", (long long)s->o->pid);
-    sources[n_sources++] = pid_source;
-  }
-  for (size_t i = 0; i < s->n_paths && n_sources < CRV_MAX_SOURCES_LISTED; i++)
-    sources[n_sources++] = s->paths[i];
+  struct session_sources src;
+  list_sources(s, &src);
   char key_hex[2 * sizeof s->key.bytes + 1] = "";
   if (s->cfg.key) {
     /* 3.x uses 16 bytes (k0, k1); 2.7 two pointer-sized words */
@@ -398,8 +468,8 @@ crv_err session_scan(struct session *s, crv_object_fn on_object, void *user,
       .python_full = s->ver.python_full[0] ? s->ver.python_full : NULL,
       .version_source = s->ver.source, .layout = s->ver.layout->id,
       .hash_key_source = s->key_source, .hash_key = s->cfg.key ? key_hex : NULL,
-      .hash_key_addr = s->kc.found_at, .pid = s->space.pid, .sources = sources,
-      .n_sources = n_sources, .str_type = s->types.text_type, .bytes_type = s->types.bytes_type};
+      .hash_key_addr = s->kc.found_at, .pid = s->space.pid, .sources = src.v,
+      .n_sources = src.n, .str_type = s->types.text_type, .bytes_type = s->types.bytes_type};
   e = crvi_writer_meta(s->w, &meta);
   if (e != CRV_OK)
     return e;
@@ -412,26 +482,29 @@ crv_err session_scan(struct session *s, crv_object_fn on_object, void *user,
   return e;
 }
 
+crv_err session_close_writer(struct session *s, crv_err e)
+{
+  if (!s->w)
+    return e;
+  crv_err ce = crvi_writer_close(s->w);
+  s->w = NULL;
+  return e == CRV_OK ? ce : e;
+}
+
 int session_finish(struct session *s, crv_err e, uint64_t found, const char *what)
 {
   int rc;
-  struct timespec t1;
   if (!s->w) { /* the writer could not be opened */
     cli_error("%s", crv_strerror(e));
     return EXIT_OUTPUT;
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  s->sum.elapsed_seconds =
-      (double)(t1.tv_sec - s->t0.tv_sec) + (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9;
+  s->sum.elapsed_seconds = session_elapsed(s);
   if (e == CRV_OK || e == CRV_ERR_ABORTED) {
     crv_err se = crvi_writer_summary(s->w, &s->sum);
     if (se != CRV_OK)
       e = se;
   }
-  crv_err ce = crvi_writer_close(s->w);
-  s->w = NULL;
-  if (e == CRV_OK)
-    e = ce;
+  e = session_close_writer(s, e);
   if (e == CRV_ERR_ABORTED) {
     cli_warn("interrupted by signal %d after %llu %s; findings so far are written",
              (int)session_stop_signal, (unsigned long long)found, what);

@@ -7,9 +7,9 @@
  *
  * A command:
  *   struct session_opts so;  session_opts_init(&so);
- *   getopt loop: r = session_parse_opt(&so, "creds ", c, optarg, argv[optind - 1]);
- *                SESSION_OPT_HELP -> print help, SESSION_OPT_USAGE -> return EXIT_USAGE,
- *                SESSION_OPT_NOT_MINE -> the command's own option
+ *   getopt loop: the command's own options first, then
+ *                r = session_parse_shared(&so, "creds ", c, optarg, argv[optind - 1]);
+ *                SESSION_OPT_HELP -> print help, SESSION_OPT_USAGE -> return EXIT_USAGE
  *   if (session_check(&so, "creds ", argc - optind) != 0) return EXIT_USAGE;
  *   struct session s;
  *   int rc = session_open(&s, &so, argv + optind, argc - optind);
@@ -30,6 +30,8 @@
 #include "out/writer.h"
 #include "scan/key.h"
 #include "scan/scan.h"
+
+struct crvi_rec;
 
 /* Option ids of the shared options: the short ones are their letters, the rest from 0x1000
  * (a command's own long options take ids from 256 to 0xfff). */
@@ -72,6 +74,11 @@ enum { SESSION_OPT_DONE = 0, SESSION_OPT_NOT_MINE = 1, SESSION_OPT_HELP = 2,
  * element being parsed (for messages). Usage errors are printed. */
 int session_parse_opt(struct session_opts *o, const char *cmd, int id, const char *arg,
                       const char *cur);
+/* session_parse_opt for the options a command has not handled itself: an id that is no
+ * shared option either is an unknown option (printed). Returns SESSION_OPT_DONE,
+ * SESSION_OPT_HELP or SESSION_OPT_USAGE. */
+int session_parse_shared(struct session_opts *o, const char *cmd, int id, const char *arg,
+                         const char *cur);
 /* After parsing: an input is given, the format resolves, msgpack is not sent to a
  * terminal. Returns 0, or -1 after printing the usage error. */
 int session_check(struct session_opts *o, const char *cmd, size_t n_paths);
@@ -115,6 +122,30 @@ int session_open(struct session *s, const struct session_opts *o, char **paths, 
  * in every case. */
 int session_open_memory(struct session *s, const struct session_opts *o, char **paths,
                         size_t n_paths);
+/* The pieces of session_open, for a command that fills the address space itself (wkdm
+ * scan: decompressed pages). session_init sets s up for paths (nothing opened; call
+ * session_close in every case from here on). session_start installs the signal handlers,
+ * starts the clock and the progress line and opens the output file: EXIT_FOUND to go on,
+ * else EXIT_OUTPUT (printed). With s->types found, session_interpreter detects the version
+ * (--python), configures the scan and chooses the hash key: EXIT_FOUND, else the exit code
+ * (printed); how, when not NULL, says in the -v line where the types came from;
+ * image_bounds: the region holding PyType_Type bounds the interpreter's image (not when
+ * its address may be synthetic). */
+void session_init(struct session *s, const struct session_opts *o, char **paths, size_t n_paths);
+int session_start(struct session *s);
+int session_interpreter(struct session *s, const char *how, int image_bounds);
+
+/* For commands that write records of their own (grep --raw, sig): session_rec_open opens
+ * the writer and a record writer *rec on it (release with crvi_rec_close; from here on the
+ * output file is kept); session_rec_sources writes the "sources" array of a meta record
+ * (pid:PID first, then the paths; as session_scan's meta). */
+crv_err session_rec_open(struct session *s, struct crvi_rec **rec);
+void session_rec_sources(const struct session *s, struct crvi_rec *r);
+/* Closes the writer (when open); returns e, or the closing's error when e is CRV_OK. */
+crv_err session_close_writer(struct session *s, crv_err e);
+/* Seconds since session_start. */
+double session_elapsed(const struct session *s);
+
 /* Opens the writer, writes meta and scans, calling on_object (may be NULL) for every
  * object. s->sum holds the counts. Returns CRV_OK, CRV_ERR_ABORTED (signal; more records
  * may still be written) or an error. enable_credentials: the summary will carry

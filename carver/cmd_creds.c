@@ -78,17 +78,13 @@ int cmd_creds(int argc, char **argv)
       }
       continue;
     }
-    int r = session_parse_opt(&so, "creds ", c, optarg, argv[optind - 1]);
+    int r = session_parse_shared(&so, "creds ", c, optarg, argv[optind - 1]);
     if (r == SESSION_OPT_HELP) {
       creds_help(opts, n_opts);
       return EXIT_FOUND;
     }
     if (r == SESSION_OPT_USAGE)
       return EXIT_USAGE;
-    if (r == SESSION_OPT_NOT_MINE) {
-      cli_usage_error("creds ", "unknown option '%s'", argv[optind - 1]);
-      return EXIT_USAGE;
-    }
   }
   if (session_check(&so, "creds ", (size_t)(argc - optind)) != 0)
     return EXIT_USAGE;

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* carver grep: regular expressions over carved str/bytes values (decoded text), or over
  * the raw bytes of every readable region (--raw), or hex byte sequences (--hex). */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, fileno */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include "cli.h"
 #include "search/grep.h"
 #include "search/record.h"
@@ -256,20 +255,11 @@ static int on_raw_hit(void *user, size_t pat, uint64_t addr, uint64_t len)
   return 0;
 }
 
-static int stop_at_first(void *user, size_t pat, size_t start, size_t end)
-{
-  (void)user, (void)pat, (void)start, (void)end;
-  return 1;
-}
-
 static int library_ok(struct grep *g, const struct crv_region *reg)
 {
   if (!g->lib)
     return 1;
-  if (!reg->path)
-    return 0;
-  return crvi_search_value(g->lib, 0, (const uint8_t *)reg->path, strlen(reg->path), 0,
-                           stop_at_first, NULL) == CRV_ERR_ABORTED;
+  return reg->path && crvi_search_filter_match(g->lib, reg->path);
 }
 
 static crv_err grep_raw(struct grep *g)
@@ -309,20 +299,7 @@ static crv_err write_meta(struct grep *g)
     crvi_rec_u64(r, "pid", (uint64_t)s->space.pid);
   if (s->space.comm[0])
     crvi_rec_str(r, "process", s->space.comm);
-  size_t n = s->n_paths + (s->o->pid ? 1 : 0);
-  if (n > CRV_MAX_SOURCES_LISTED)
-    n = CRV_MAX_SOURCES_LISTED;
-  crvi_rec_array(r, "sources", n);
-  char pid_source[32];
-  size_t k = 0;
-  if (s->o->pid) {
-    snprintf(pid_source, sizeof pid_source, "pid:%lld", (long long)s->o->pid);
-    crvi_rec_str(r, NULL, pid_source);
-    k++;
-  }
-  for (size_t i = 0; k < n; i++, k++)
-    crvi_rec_str(r, NULL, s->paths[i]);
-  crvi_rec_pop(r);
+  session_rec_sources(s, r);
   size_t np = crvi_search_count(g->srch);
   crvi_rec_array(r, "patterns", np);
   for (size_t i = 0; i < np; i++)
@@ -334,10 +311,7 @@ static crv_err write_meta(struct grep *g)
 
 static crv_err write_summary(struct grep *g, int interrupted)
 {
-  struct timespec t1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double secs = (double)(t1.tv_sec - g->s->t0.tv_sec) +
-                (double)(t1.tv_nsec - g->s->t0.tv_nsec) / 1e9;
+  double secs = session_elapsed(g->s);
   struct crvi_rec *r = g->rec;
   size_t np = crvi_search_count(g->srch);
   crvi_rec_begin(r, "summary");
@@ -458,10 +432,7 @@ static int finish(struct grep *g, crv_err e)
     if (se != CRV_OK)
       e = se;
   }
-  crv_err ce = crvi_writer_close(s->w);
-  s->w = NULL;
-  if (e == CRV_OK)
-    e = ce;
+  e = session_close_writer(s, e);
   if (interrupted && e == CRV_OK) {
     cli_warn("interrupted by signal %d after %llu matches; findings so far are written",
              (int)session_stop_signal, (unsigned long long)g->matches);
@@ -556,17 +527,13 @@ int cmd_grep(int argc, char **argv)
     default:
       break;
     }
-    int r = session_parse_opt(&so, "grep ", c, optarg, argv[optind - 1]);
+    int r = session_parse_shared(&so, "grep ", c, optarg, argv[optind - 1]);
     if (r == SESSION_OPT_HELP) {
       grep_help(opts, n_opts);
       return EXIT_FOUND;
     }
     if (r == SESSION_OPT_USAGE)
       return EXIT_USAGE;
-    if (r == SESSION_OPT_NOT_MINE) {
-      cli_usage_error("grep ", "unknown option '%s'", argv[optind - 1]);
-      return EXIT_USAGE;
-    }
   }
   if (!n_exprs && !n_files) {
     if (optind >= argc) {
@@ -603,8 +570,7 @@ int cmd_grep(int argc, char **argv)
     if (add_pattern_file(&g, files[i]) != 0)
       goto out;
   if (library) {
-    if (crvi_search_create(&g.lib, CRVI_SEARCH_NO_TEXT) != CRV_OK ||
-        crvi_search_add(g.lib, library, strlen(library), CRVI_PAT_REGEX) != CRV_OK) {
+    if (crvi_search_filter(&g.lib, library) != CRV_OK) {
       cli_usage_error("grep ", "--library: %s", g.lib ? crvi_search_errmsg(g.lib) : "no memory");
       goto out;
     }
@@ -625,10 +591,7 @@ int cmd_grep(int argc, char **argv)
   if (g.raw) {
     rc = session_open_memory(&s, &so, argv + optind, (size_t)(argc - optind));
     if (rc == EXIT_FOUND) {
-      s.wrote_meta = 1;
-      e = crvi_writer_open(&s.w, so.fmt, s.out);
-      if (e == CRV_OK)
-        e = crvi_rec_open(&g.rec, s.w, so.fmt);
+      e = session_rec_open(&s, &g.rec);
       if (e == CRV_OK)
         e = write_meta(&g);
       if (e == CRV_OK)

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* carver sig: code signatures over the executable mappings of a process, core or dump. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "carve_session.h"
 #include "cli.h"
 #include "disasm/pylayout.h"
@@ -159,20 +157,7 @@ static crv_err write_meta(struct sig_run *r, const char *sigpath)
   if (s->space.comm[0])
     crvi_rec_str(w, "process", s->space.comm);
   crvi_rec_str(w, "arch", crvi_arch_name(crvi_sig_space_arch(&s->space)));
-  size_t n = s->n_paths + (s->o->pid ? 1 : 0);
-  if (n > CRV_MAX_SOURCES_LISTED)
-    n = CRV_MAX_SOURCES_LISTED;
-  crvi_rec_array(w, "sources", n);
-  char pid_source[32];
-  size_t k = 0;
-  if (s->o->pid) {
-    snprintf(pid_source, sizeof pid_source, "pid:%lld", (long long)s->o->pid);
-    crvi_rec_str(w, NULL, pid_source);
-    k++;
-  }
-  for (size_t i = 0; k < n; i++, k++)
-    crvi_rec_str(w, NULL, s->paths[i]);
-  crvi_rec_pop(w);
+  session_rec_sources(s, w);
   crvi_rec_str(w, "signature_source", sigpath);
   crvi_rec_u64(w, "signatures", crvi_sigset_count(r->set));
   return crvi_rec_end(w);
@@ -204,10 +189,7 @@ static crv_err write_layout(struct sig_run *r)
 
 static crv_err write_summary(struct sig_run *r, const struct crvi_sig_stats *st, int interrupted)
 {
-  struct timespec t1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double secs = (double)(t1.tv_sec - r->s->t0.tv_sec) +
-                (double)(t1.tv_nsec - r->s->t0.tv_nsec) / 1e9;
+  double secs = session_elapsed(r->s);
   struct crvi_rec *w = r->rec;
   size_t n = crvi_sigset_count(r->set), shown = 0;
   for (size_t i = 0; i < n; i++)
@@ -250,12 +232,6 @@ static int list_sigs(const struct crvi_sigset *set, const unsigned char *skip)
   return EXIT_FOUND;
 }
 
-static int stop_first(void *user, size_t pat, size_t a, size_t b)
-{
-  (void)user, (void)pat, (void)a, (void)b;
-  return 1;
-}
-
 int cmd_sig(int argc, char **argv)
 {
   struct cli_opt opts[SESSION_MAX_OPTS];
@@ -282,17 +258,13 @@ int cmd_sig(int argc, char **argv)
       list = 1;
       continue;
     }
-    int r = session_parse_opt(&so, "sig ", c, optarg, argv[optind - 1]);
+    int r = session_parse_shared(&so, "sig ", c, optarg, argv[optind - 1]);
     if (r == SESSION_OPT_HELP) {
       sig_help(opts, n_opts);
       return EXIT_FOUND;
     }
     if (r == SESSION_OPT_USAGE)
       return EXIT_USAGE;
-    if (r == SESSION_OPT_NOT_MINE) {
-      cli_usage_error("sig ", "unknown option '%s'", argv[optind - 1]);
-      return EXIT_USAGE;
-    }
   }
   if (optind >= argc) {
     cli_usage_error("sig ", "no signature file or directory given");
@@ -336,17 +308,14 @@ int cmd_sig(int argc, char **argv)
     goto out;
   }
   if (name_re) {
-    if (crvi_search_create(&name_filter, CRVI_SEARCH_NO_TEXT) != CRV_OK ||
-        crvi_search_add(name_filter, name_re, strlen(name_re), CRVI_PAT_REGEX) != CRV_OK) {
+    if (crvi_search_filter(&name_filter, name_re) != CRV_OK) {
       cli_usage_error("sig ", "--name: %s",
                       name_filter ? crvi_search_errmsg(name_filter) : "no memory");
       goto out;
     }
     size_t kept = 0;
     for (size_t i = 0; i < nsig; i++) {
-      const char *n = crvi_sigset_info(r.set, i)->name;
-      skip[i] = crvi_search_value(name_filter, 0, (const uint8_t *)n, strlen(n), 0, stop_first,
-                                  NULL) != CRV_ERR_ABORTED;
+      skip[i] = !crvi_search_filter_match(name_filter, crvi_sigset_info(r.set, i)->name);
       kept += !skip[i];
     }
     if (!kept) {
@@ -367,10 +336,7 @@ int cmd_sig(int argc, char **argv)
   if (rc == EXIT_FOUND) {
     struct crvi_sig_stats st;
     memset(&st, 0, sizeof st);
-    s.wrote_meta = 1;
-    e = crvi_writer_open(&s.w, so.fmt, s.out);
-    if (e == CRV_OK)
-      e = crvi_rec_open(&r.rec, s.w, so.fmt);
+    e = session_rec_open(&s, &r.rec);
     if (e == CRV_OK)
       e = write_meta(&r, sigpath);
     if (e == CRV_OK) {
@@ -402,12 +368,7 @@ int cmd_sig(int argc, char **argv)
     if (st.capped)
       cli_warn("%llu matches not reported: more than %u for one signature in one mapping",
                (unsigned long long)st.capped, CRV_SIG_MAX_HITS);
-    if (s.w) {
-      crv_err ce = crvi_writer_close(s.w);
-      s.w = NULL;
-      if (e == CRV_OK)
-        e = ce;
-    }
+    e = session_close_writer(&s, e);
     if (interrupted && (e == CRV_OK || e == CRV_ERR_ABORTED)) {
       cli_warn("interrupted by signal %d after %llu matches; findings so far are written",
                (int)session_stop_signal, (unsigned long long)r.matches);

@@ -6,11 +6,9 @@
 #define _GNU_SOURCE /* O_CLOEXEC, strdup */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "carve_session.h"
 #include "cli.h"
@@ -764,11 +762,6 @@ static int wkdm_object(void *user, const crv_object *o)
   return w->err != CRV_OK;
 }
 
-static void on_stop(int sig)
-{
-  session_stop_signal = sig;
-}
-
 /* The interpreter from --types and --python. */
 static crv_err given_types(struct wscan *w, const char *python, struct crv_pytypes *t)
 {
@@ -795,8 +788,9 @@ static crv_err given_types(struct wscan *w, const char *python, struct crv_pytyp
   return CRV_OK;
 }
 
-/* Interpreter, version and hash key for the page space (as carve_session.c's session_open,
- * with the page-relative type search when the pages' addresses are synthetic). */
+/* Interpreter, version and hash key for the page space: the types as session_open finds
+ * them, page by page when the pages' addresses are synthetic, or from --types; then the
+ * shared version and key step. */
 static int wkdm_interpreter(struct wscan *w, const struct session_opts *o)
 {
   struct session *s = w->s;
@@ -825,52 +819,8 @@ static int wkdm_interpreter(struct wscan *w, const struct session_opts *o)
               "else give --types STR,BYTES and --python)", w->set->n);
     return cli_exit_for(e);
   }
-  char msg[256];
-  e = crvi_detect_version(&s->space, &s->types, o->python, &s->ver, msg, sizeof msg);
-  if (e != CRV_OK) {
-    cli_error("%s", msg);
-    return EXIT_USAGE;
-  }
-  if (cli_verbosity > 0)
-    fprintf(stderr, "%s: from %s: PyType_Type at 0x%llx, %s type at 0x%llx, bytes type at "
-            "0x%llx; CPython %s (%s), layout %s\n", cli_prog, how,
-            (unsigned long long)s->types.type_type, s->types.py2 ? "unicode" : "str",
-            (unsigned long long)s->types.text_type, (unsigned long long)s->types.bytes_type,
-            s->ver.python, s->ver.source, s->ver.layout->id);
-  struct crv_scan_cfg *cfg = &s->cfg;
-  cfg->space = &s->space;
-  cfg->layout = s->ver.layout;
-  cfg->text_type = s->types.text_type;
-  cfg->bytes_type = s->types.bytes_type;
-  cfg->max_value = o->max_value;
-  cfg->chunk = (size_t)o->chunk;
-  cfg->keep_mismatch = o->keep_mismatch;
-  cfg->clobbered = !o->no_clobbered;
-  cfg->stop = &session_stop_signal;
-  const struct crv_region *image = s->types.type_type ? crvi_space_find(&s->space, s->types.type_type)
-                                                      : NULL;
-  if (image && w->set->n_known == w->set->n) {
-    cfg->image_start = image->start;
-    cfg->image_end = image->end;
-  }
-  s->key = o->key;
-  s->key_source = o->key_source;
-  e = crvi_key_choose(&s->space, &s->types, *cfg, s->key_source ? &s->key : NULL,
-                      s->key_source, &s->kc);
-  if (e == CRV_ERR_ABORTED)
-    return EXIT_SIGNAL_BASE + session_stop_signal;
-  if (s->kc.note[0])
-    cli_warn("%s", s->kc.note);
-  if (s->kc.known) {
-    s->key = s->kc.key;
-    cfg->key = &s->key;
-    s->key_source = s->kc.source;
-  }
-  if (cli_verbosity > 0)
-    fprintf(stderr, s->kc.known ? "%s: hash key from %s\n"
-                                : "%s: hash key unknown%s; hash_check is \"unverified\"\n",
-            cli_prog, s->kc.known ? s->kc.source : "");
-  return EXIT_FOUND;
+  /* With synthetic addresses the region holding PyType_Type is no image of the file. */
+  return session_interpreter(s, how, s->types.type_type && w->set->n_known == w->set->n);
 }
 
 static int parse_types(const char *arg, uint64_t *a, uint64_t *b)
@@ -957,17 +907,13 @@ int cmd_wkdm_scan(int argc, char **argv)
     default:
       break;
     }
-    int r = session_parse_opt(&so, "wkdm scan ", c, optarg, argv[optind - 1]);
+    int r = session_parse_shared(&so, "wkdm scan ", c, optarg, argv[optind - 1]);
     if (r == SESSION_OPT_HELP) {
       scan_help(opts, n_opts);
       return EXIT_FOUND;
     }
     if (r == SESSION_OPT_USAGE)
       return EXIT_USAGE;
-    if (r == SESSION_OPT_NOT_MINE) {
-      cli_usage_error("wkdm scan ", "unknown option '%s'", argv[optind - 1]);
-      return EXIT_USAGE;
-    }
   }
   if (so.pid || so.n_bases) {
     cli_usage_error("wkdm scan ", "--pid and --base do not apply to page blobs");
@@ -983,49 +929,15 @@ int cmd_wkdm_scan(int argc, char **argv)
   /* The session, opened on the page space instead of dump files. */
   struct session s;
   struct crv_wkdm_set set;
-  int rc = EXIT_FOUND;
-  memset(&s, 0, sizeof s);
-  s.o = &so;
-  s.paths = argv + optind;
-  s.n_paths = (size_t)(argc - optind);
-  crvi_space_init(&s.space);
-  s.space.warn = space_warn;
+  session_init(&s, &so, argv + optind, (size_t)(argc - optind));
   crvi_wkdm_set_init(&set);
   w.s = &s;
   w.set = &set;
-  clock_gettime(CLOCK_MONOTONIC, &s.t0);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
-
   /* Refuse an existing output file before decompressing anything. */
-  if (so.out_path) {
-    int fd = open(so.out_path, O_WRONLY | O_CREAT | O_CLOEXEC | (so.force ? O_TRUNC : O_EXCL),
-                  0600);
-    if (fd < 0) {
-      if (errno == EEXIST)
-        cli_error("%s exists; use --force to overwrite it", so.out_path);
-      else
-        cli_error("%s: %s", so.out_path, strerror(errno));
-      rc = EXIT_OUTPUT;
-      goto close;
-    }
-    struct stat st;
-    if (so.force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-      fchmod(fd, 0600);
-    if (!(s.out = fdopen(fd, "wb"))) {
-      close(fd);
-      cli_error("%s: %s", so.out_path, strerror(errno));
-      rc = EXIT_OUTPUT;
-      goto close;
-    }
-  } else {
-    s.out = stdout;
-  }
+  int rc = session_start(&s);
+  s.ps.enabled = 0; /* wkdm scan shows no progress line */
+  if (rc != EXIT_FOUND)
+    goto close;
   crv_err e = crvi_wkdm_load(&set, &s.space, s.paths, s.n_paths, variant);
   if (e != CRV_OK) {
     cli_error("%s", s.space.errmsg[0] ? s.space.errmsg : crv_strerror(e));

@@ -1029,12 +1029,6 @@ crv_err crvi_sigset_load(struct crvi_sigset *s, const char *path)
   return e;
 }
 
-static int stop_first(void *user, size_t pat, size_t a, size_t b)
-{
-  (void)user, (void)pat, (void)a, (void)b;
-  return 1;
-}
-
 int crvi_sig_library_ok(const struct crvi_sigset *s, size_t i, const char *path)
 {
   if (!s || i >= s->n)
@@ -1042,10 +1036,7 @@ int crvi_sig_library_ok(const struct crvi_sigset *s, size_t i, const char *path)
   const struct sig *g = s->sigs[i];
   if (!g->lib)
     return 1;
-  if (!path)
-    return 0;
-  return crvi_search_value(g->lib, 0, (const uint8_t *)path, strlen(path), 0, stop_first,
-                           NULL) == CRV_ERR_ABORTED;
+  return path && crvi_search_filter_match(g->lib, path);
 }
 
 /* ---- matching -------------------------------------------------------------------------- */

@@ -399,6 +399,26 @@ crv_err crvi_search_value(struct crvi_search *s, size_t pat, const uint8_t *subj
   return CRV_OK;
 }
 
+static int stop_at_first(void *user, size_t pat, size_t start, size_t end)
+{
+  (void)user, (void)pat, (void)start, (void)end;
+  return 1;
+}
+
+crv_err crvi_search_filter(struct crvi_search **out, const char *regex)
+{
+  crv_err e = crvi_search_create(out, CRVI_SEARCH_NO_TEXT);
+  if (e == CRV_OK)
+    e = crvi_search_add(*out, regex, strlen(regex), CRVI_PAT_REGEX);
+  return e;
+}
+
+int crvi_search_filter_match(struct crvi_search *f, const char *name)
+{
+  return crvi_search_value(f, 0, (const uint8_t *)name, strlen(name), 0, stop_at_first, NULL) ==
+         CRV_ERR_ABORTED;
+}
+
 /* ---- raw memory ---------------------------------------------------------------------- */
 
 static int grow(uint8_t **p, size_t *cap, size_t need)

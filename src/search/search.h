@@ -57,6 +57,13 @@ typedef int (*crvi_span_fn)(void *user, size_t pat, size_t start, size_t end);
 crv_err crvi_search_value(struct crvi_search *s, size_t pat, const uint8_t *subj, size_t len,
                           int text, crvi_span_fn fn, void *user);
 
+/* A filter on names (mapping paths, signature names): one regular expression, byte mode.
+ * *out is created first (NULL only when out of memory), so after an error
+ * crvi_search_errmsg(*out) says why; the caller owns it either way. */
+crv_err crvi_search_filter(struct crvi_search **out, const char *regex);
+/* 1 when the filter's regular expression matches a non-empty part of name. */
+int crvi_search_filter_match(struct crvi_search *f, const char *name);
+
 /* Reads up to len bytes at addr; returns how many were read. */
 typedef size_t (*crvi_read_fn)(void *user, uint64_t addr, void *buf, size_t len);
 /* A raw match: pattern pat at [addr, addr + len). Non-zero stops the search. */

@@ -53,10 +53,34 @@ static int read_exact(struct crv_elf *e, uint64_t off, void *buf, size_t len)
   return e->read(e->user, off, buf, len) == len ? 0 : -1;
 }
 
-/* A word of the file's class. */
-static uint64_t word(const struct crv_elf *e, const uint8_t *p)
+/* The fields of an ELF structure read in declaration order. Elf32_Ehdr and Elf64_Ehdr (and
+ * the Shdr and Phdr pairs) declare the same fields; addresses, offsets and the Xword sizes
+ * are words of the file's class (4 or 8 bytes), the rest the same width in both. The
+ * caller has read the whole structure into p. */
+struct fields {
+  const uint8_t *p;
+  unsigned word; /* 4 or 8 */
+};
+
+static uint16_t f_u16(struct fields *f)
 {
-  return span_word(p, e->ptr_size);
+  uint16_t v = span_u16le(f->p);
+  f->p += 2;
+  return v;
+}
+
+static uint32_t f_u32(struct fields *f)
+{
+  uint32_t v = span_u32le(f->p);
+  f->p += 4;
+  return v;
+}
+
+static uint64_t f_word(struct fields *f)
+{
+  uint64_t v = span_word(f->p, f->word);
+  f->p += f->word;
+  return v;
 }
 
 static size_t fd_read(void *user, uint64_t off, void *buf, size_t len)
@@ -104,25 +128,20 @@ int crvi_elf_open(struct crv_elf *e, crv_elf_read_fn read, void *user, uint64_t 
   size_t hlen = e->ptr_size == 4 ? 52 : 64;
   if (read_exact(e, 0, h, hlen) != 0)
     return fail(e, "truncated ELF header");
-  e->type = span_u16le(h + 16);
-  e->machine = span_u16le(h + 18);
-  if (e->ptr_size == 8) {
-    e->phoff = span_u64le(h + 32);
-    e->shoff = span_u64le(h + 40);
-    e->phentsize = span_u16le(h + 54);
-    e->phnum = span_u16le(h + 56);
-    e->shentsize = span_u16le(h + 58);
-    e->shnum = span_u16le(h + 60);
-    e->shstrndx = span_u16le(h + 62);
-  } else {
-    e->phoff = span_u32le(h + 28);
-    e->shoff = span_u32le(h + 32);
-    e->phentsize = span_u16le(h + 42);
-    e->phnum = span_u16le(h + 44);
-    e->shentsize = span_u16le(h + 46);
-    e->shnum = span_u16le(h + 48);
-    e->shstrndx = span_u16le(h + 50);
-  }
+  struct fields f = {h + 16, e->ptr_size}; /* after e_ident */
+  e->type = f_u16(&f);
+  e->machine = f_u16(&f);
+  f_u32(&f);  /* e_version */
+  f_word(&f); /* e_entry */
+  e->phoff = f_word(&f);
+  e->shoff = f_word(&f);
+  f_u32(&f);  /* e_flags */
+  f_u16(&f);  /* e_ehsize */
+  e->phentsize = f_u16(&f);
+  e->phnum = f_u16(&f);
+  e->shentsize = f_u16(&f);
+  e->shnum = f_u16(&f);
+  e->shstrndx = f_u16(&f);
   unsigned want_ph = e->ptr_size == 8 ? 56 : 32, want_sh = e->ptr_size == 8 ? 64 : 40;
   /* Section headers are optional (cores, stripped files): drop them when malformed. */
   if (e->shoff == 0 || e->shentsize != want_sh)
@@ -166,22 +185,18 @@ int crvi_elf_phdr(struct crv_elf *e, uint32_t i, struct crv_phdr *out)
     return -1;
   if (read_exact(e, e->phoff + (uint64_t)i * e->phentsize, p, e->phentsize) != 0)
     return -1;
-  out->type = span_u32le(p);
-  if (e->ptr_size == 8) {
-    out->flags = span_u32le(p + 4);
-    out->offset = span_u64le(p + 8);
-    out->vaddr = span_u64le(p + 16);
-    out->filesz = span_u64le(p + 32);
-    out->memsz = span_u64le(p + 40);
-    out->align = span_u64le(p + 48);
-  } else {
-    out->offset = span_u32le(p + 4);
-    out->vaddr = span_u32le(p + 8);
-    out->filesz = span_u32le(p + 16);
-    out->memsz = span_u32le(p + 20);
-    out->flags = span_u32le(p + 24);
-    out->align = span_u32le(p + 28);
-  }
+  struct fields f = {p, e->ptr_size};
+  out->type = f_u32(&f);
+  if (e->ptr_size == 8) /* p_flags: second in Elf64_Phdr, seventh in Elf32_Phdr */
+    out->flags = f_u32(&f);
+  out->offset = f_word(&f);
+  out->vaddr = f_word(&f);
+  f_word(&f); /* p_paddr */
+  out->filesz = f_word(&f);
+  out->memsz = f_word(&f);
+  if (e->ptr_size == 4)
+    out->flags = f_u32(&f);
+  out->align = f_word(&f);
   return 0;
 }
 
@@ -192,24 +207,17 @@ int crvi_elf_shdr(struct crv_elf *e, uint32_t i, struct crv_shdr *out)
     return -1;
   if (read_exact(e, e->shoff + (uint64_t)i * e->shentsize, p, e->shentsize) != 0)
     return -1;
-  out->name = span_u32le(p);
-  out->type = span_u32le(p + 4);
-  out->flags = word(e, p + 8);
-  if (e->ptr_size == 8) {
-    out->addr = span_u64le(p + 16);
-    out->offset = span_u64le(p + 24);
-    out->size = span_u64le(p + 32);
-    out->link = span_u32le(p + 40);
-    out->info = span_u32le(p + 44);
-    out->entsize = span_u64le(p + 56);
-  } else {
-    out->addr = span_u32le(p + 12);
-    out->offset = span_u32le(p + 16);
-    out->size = span_u32le(p + 20);
-    out->link = span_u32le(p + 24);
-    out->info = span_u32le(p + 28);
-    out->entsize = span_u32le(p + 36);
-  }
+  struct fields f = {p, e->ptr_size};
+  out->name = f_u32(&f);
+  out->type = f_u32(&f);
+  out->flags = f_word(&f);
+  out->addr = f_word(&f);
+  out->offset = f_word(&f);
+  out->size = f_word(&f);
+  out->link = f_u32(&f);
+  out->info = f_u32(&f);
+  f_word(&f); /* sh_addralign */
+  out->entsize = f_word(&f);
   return 0;
 }
 

@@ -196,6 +196,20 @@ void crvi_hints_from_environ(struct crv_hints *h, const char *env, size_t len)
   }
 }
 
+/* Opening or reading path (a file of /proc/PID) failed with errno err: the process exited,
+ * it may not be read (the advice says why), or something else went wrong. */
+static crv_err open_failed(struct crv_space *s, int64_t pid, const char *path, int err)
+{
+  if (err == ENOENT || err == ESRCH)
+    return crvi_space_fail(s, CRV_ERR_VANISHED, "process %lld exited while being opened",
+                           (long long)pid);
+  if (err == EACCES || err == EPERM) {
+    crvi_proc_perm_advice(pid, path, err, s->errmsg, sizeof s->errmsg);
+    return CRV_ERR_ATTACH;
+  }
+  return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(err));
+}
+
 static crv_err read_maps(struct crv_space *s, int64_t pid, char **text, size_t *len)
 {
   char path[64];
@@ -238,14 +252,7 @@ static crv_err read_maps(struct crv_space *s, int64_t pid, char **text, size_t *
     close(fd);
   if (err) {
     free(buf);
-    if (err == ENOENT || err == ESRCH)
-      return crvi_space_fail(s, CRV_ERR_VANISHED, "process %lld exited while being opened",
-                             (long long)pid);
-    if (err == EACCES || err == EPERM) {
-      crvi_proc_perm_advice(pid, path, err, s->errmsg, sizeof s->errmsg);
-      return CRV_ERR_ATTACH;
-    }
-    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(err));
+    return open_failed(s, pid, path, err);
   }
   *text = buf;
   *len = n;
@@ -515,14 +522,7 @@ crv_err crvi_space_open_pid(struct crv_space *s, int64_t pid)
   if (p->mem_fd < 0) {
     int err = errno;
     free(maps);
-    if (err == ENOENT || err == ESRCH)
-      return crvi_space_fail(s, CRV_ERR_VANISHED, "process %lld exited while being opened",
-                             (long long)pid);
-    if (err == EACCES || err == EPERM) {
-      crvi_proc_perm_advice(pid, path, err, s->errmsg, sizeof s->errmsg);
-      return CRV_ERR_ATTACH;
-    }
-    return crvi_space_fail(s, CRV_ERR_OPEN, "%s: %s", path, strerror(err));
+    return open_failed(s, pid, path, err);
   }
   snprintf(path, sizeof path, "/proc/%lld/pagemap", (long long)pid);
   p->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -198,6 +198,19 @@ static void h_status_table(struct crvi_tout *o, const struct crvi_topn *tab, con
   free(a);
 }
 
+/* " name count, name count" for every entry of tab, most first. */
+static void h_count_list(struct crvi_tout *o, const struct crvi_topn *tab)
+{
+  size_t n;
+  const struct crvi_topn_ent **a = crvi_topn_sorted(tab, &n);
+  for (size_t i = 0; i < n; i++) {
+    crvi_tout_puts(o, i ? ", " : " ");
+    crvi_tout_html_value(o, a[i]->text, a[i]->textlen, 1, 40);
+    crvi_tout_printf(o, " %" PRIu64, a[i]->count);
+  }
+  free(a);
+}
+
 static void h_counts(struct crvi_tout *o, const struct crvi_tally *t)
 {
   crvi_tout_printf(o, "<section id=\"counts\"><h2>Objects</h2>\n<p><b>%" PRIu64
@@ -211,23 +224,10 @@ static void h_counts(struct crvi_tout *o, const struct crvi_tally *t)
                      t->data_records);
   crvi_tout_puts(o, "</p>\n");
   h_status_table(o, &t->types, "type", SIZE_MAX);
-  size_t n;
-  const struct crvi_topn_ent **a = crvi_topn_sorted(&t->all_rtypes, &n);
   crvi_tout_puts(o, "<p>Records:");
-  for (size_t i = 0; i < n; i++) {
-    crvi_tout_puts(o, i ? ", " : " ");
-    crvi_tout_html_value(o, a[i]->text, a[i]->textlen, 1, 40);
-    crvi_tout_printf(o, " %" PRIu64, a[i]->count);
-  }
-  free(a);
-  a = crvi_topn_sorted(&t->hash_checks, &n);
+  h_count_list(o, &t->all_rtypes);
   crvi_tout_puts(o, ". Hash check:");
-  for (size_t i = 0; i < n; i++) {
-    crvi_tout_puts(o, i ? ", " : " ");
-    crvi_tout_html_value(o, a[i]->text, a[i]->textlen, 1, 40);
-    crvi_tout_printf(o, " %" PRIu64, a[i]->count);
-  }
-  free(a);
+  h_count_list(o, &t->hash_checks);
   crvi_tout_puts(o, ".</p></section>\n");
 }
 
@@ -421,26 +421,14 @@ static void h_strings(struct crvi_tout *o, const struct crvi_tally *t,
   free(a);
 }
 
-static int by_length(const void *x, const void *y)
-{
-  const struct crvi_long_ent *a = *(const struct crvi_long_ent *const *)x;
-  const struct crvi_long_ent *b = *(const struct crvi_long_ent *const *)y;
-  if (a->length != b->length)
-    return a->length > b->length ? -1 : 1;
-  return a->addr < b->addr ? -1 : a->addr > b->addr;
-}
-
 static void h_longest(struct crvi_tout *o, const struct crvi_tally *t)
 {
   crvi_tout_puts(o, "<section id=\"longest\"><h2>Longest values</h2>\n");
-  const struct crvi_long_ent **a = t->n_longest ? malloc(t->n_longest * sizeof *a) : NULL;
+  const struct crvi_long_ent **a = crvi_tally_longest(t);
   if (!a) {
     crvi_tout_puts(o, "<p class=\"note\">None.</p></section>\n");
     return;
   }
-  for (size_t i = 0; i < t->n_longest; i++)
-    a[i] = &t->longest[i];
-  qsort(a, t->n_longest, sizeof *a, by_length);
   crvi_tout_puts(o, "<table><tr><th class=\"n\">length</th><th class=\"n\">count</th>"
                     "<th>status</th><th>type</th><th>address</th><th>value</th></tr>\n");
   for (size_t i = 0; i < t->n_longest; i++) {

@@ -89,7 +89,7 @@ void crvi_tout_json_cstr(struct crvi_tout *o, const char *s)
     crvi_tout_json_str(o, (const uint8_t *)s, strlen(s));
 }
 
-static void json_b64(struct crvi_tout *o, const uint8_t *p, size_t n)
+void crvi_tout_json_b64(struct crvi_tout *o, const uint8_t *p, size_t n)
 {
   size_t pos = 0;
   crvi_buf_putc(&o->b, '"');
@@ -124,7 +124,7 @@ void crvi_tout_json_value(struct crvi_tout *o, const msgpack_object *v, unsigned
     crvi_tout_json_str(o, (const uint8_t *)v->via.str.ptr, v->via.str.size);
     break;
   case MSGPACK_OBJECT_BIN:
-    json_b64(o, (const uint8_t *)v->via.bin.ptr, v->via.bin.size);
+    crvi_tout_json_b64(o, (const uint8_t *)v->via.bin.ptr, v->via.bin.size);
     break;
   case MSGPACK_OBJECT_ARRAY:
     crvi_buf_putc(&o->b, '[');
@@ -139,7 +139,7 @@ void crvi_tout_json_value(struct crvi_tout *o, const msgpack_object *v, unsigned
   case MSGPACK_OBJECT_MAP: crvi_tout_json_map(o, v, NULL, depth + 1); break;
   case MSGPACK_OBJECT_EXT:
     crvi_buf_printf(&o->b, "{\"ext_type\":%d,\"data_b64\":", (int)v->via.ext.type);
-    json_b64(o, (const uint8_t *)v->via.ext.ptr, v->via.ext.size);
+    crvi_tout_json_b64(o, (const uint8_t *)v->via.ext.ptr, v->via.ext.size);
     crvi_buf_putc(&o->b, '}');
     break;
   default: crvi_buf_puts(&o->b, "null"); break;
@@ -204,7 +204,7 @@ void crvi_tout_json_map(struct crvi_tout *o, const msgpack_object *map, const ch
       size_t n = kv->val.via.bin.size;
       json_key(o, &kv->key, "_b64");
       crvi_buf_putc(&o->b, ':');
-      json_b64(o, p, n);
+      crvi_tout_json_b64(o, p, n);
       if (crvi_utf8_valid(p ? p : (const uint8_t *)"", n)) {
         crvi_buf_putc(&o->b, ',');
         json_key(o, &kv->key, "");

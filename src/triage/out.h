@@ -37,6 +37,8 @@ void crvi_tout_printf(struct crvi_tout *o, const char *fmt, ...)
 /* A quoted JSON string of UTF-8 text (WTF-8 surrogates become \udXXX, invalid bytes U+FFFD). */
 void crvi_tout_json_str(struct crvi_tout *o, const uint8_t *p, size_t n);
 void crvi_tout_json_cstr(struct crvi_tout *o, const char *s); /* "null" for NULL */
+/* Bytes as a quoted base64 JSON string (drained step by step on a file sink). */
+void crvi_tout_json_b64(struct crvi_tout *o, const uint8_t *p, size_t n);
 /* Any msgpack object as JSON. A bin is a base64 string (map values are written by
  * crvi_tout_json_map, which names them KEY_b64 as the scan's JSON lines do). */
 void crvi_tout_json_value(struct crvi_tout *o, const msgpack_object *v, unsigned depth);

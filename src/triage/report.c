@@ -263,34 +263,9 @@ static void t_creds(struct crvi_tout *o, const struct crvi_tally *t)
   free(a);
 }
 
-static int by_length(const void *x, const void *y)
-{
-  const struct crvi_long_ent *a = *(const struct crvi_long_ent *const *)x;
-  const struct crvi_long_ent *b = *(const struct crvi_long_ent *const *)y;
-  if (a->length != b->length)
-    return a->length > b->length ? -1 : 1;
-  if (a->addr != b->addr)
-    return a->addr < b->addr ? -1 : 1;
-  return 0;
-}
-
-/* The longest values, longest first, in a malloc'ed array. */
-static const struct crvi_long_ent **sorted_longest(const struct crvi_tally *t)
-{
-  if (!t->n_longest)
-    return NULL;
-  const struct crvi_long_ent **a = malloc(t->n_longest * sizeof *a);
-  if (!a)
-    return NULL;
-  for (size_t i = 0; i < t->n_longest; i++)
-    a[i] = &t->longest[i];
-  qsort(a, t->n_longest, sizeof *a, by_length);
-  return a;
-}
-
 static void t_longest(struct crvi_tout *o, const struct crvi_tally *t)
 {
-  const struct crvi_long_ent **a = sorted_longest(t);
+  const struct crvi_long_ent **a = crvi_tally_longest(t);
   if (!a)
     return;
   crvi_buf_puts(&o->b, "\nLongest values:\n");
@@ -414,18 +389,34 @@ static void j_u64(struct crvi_tout *o, const char *k, uint64_t v, int *first)
   crvi_buf_printf(&o->b, "%" PRIu64, v);
 }
 
+/* An array of objects: j_array, then for each element j_elem (its index i; returns the
+ * element's first flag), its fields, j_elem_end; then ']'. */
+static void j_array(struct crvi_tout *o, const char *k, int *first)
+{
+  j_key(o, k, first);
+  crvi_buf_putc(&o->b, '[');
+}
+
+static int j_elem(struct crvi_tout *o, size_t i)
+{
+  if (i)
+    crvi_buf_putc(&o->b, ',');
+  crvi_buf_putc(&o->b, '{');
+  return 1;
+}
+
+static void j_elem_end(struct crvi_tout *o)
+{
+  crvi_buf_putc(&o->b, '}');
+  crvi_tout_flush(o, 0);
+}
+
 /* A kept value: "value" (text), or "value_b64" plus "value" when the bytes are UTF-8. */
 static void j_value(struct crvi_tout *o, const uint8_t *p, size_t n, int is_text, int *first)
 {
   if (!is_text) {
     j_key(o, "value_b64", first);
-    size_t pos = 0;
-    crvi_buf_putc(&o->b, '"');
-    while (pos < n && !o->b.err) {
-      crvi_base64_step(&o->b, p, n, &pos, crvi_tout_step_limit(o));
-      crvi_tout_flush(o, 0);
-    }
-    crvi_buf_putc(&o->b, '"');
+    crvi_tout_json_b64(o, p, n);
     if (!crvi_utf8_valid(p, n))
       return;
   }
@@ -484,17 +475,13 @@ static void j_strings(struct crvi_tout *o, const char *k, const struct crvi_topn
 {
   size_t n;
   const struct crvi_topn_ent **a = crvi_topn_sorted(tab, &n);
-  j_key(o, k, first);
-  crvi_buf_putc(&o->b, '[');
+  j_array(o, k, first);
   size_t shown = 0;
   for (size_t i = 0; i < n && shown < top; i++) {
     const struct crvi_topn_ent *e = a[i];
     if (e->count - e->err < min_count)
       continue;
-    int f2 = 1;
-    if (shown++)
-      crvi_buf_putc(&o->b, ',');
-    crvi_buf_putc(&o->b, '{');
+    int f2 = j_elem(o, shown++);
     j_value(o, e->text, e->textlen, e->is_text, &f2);
     j_u64(o, "bytes", e->keylen, &f2);
     j_u64(o, "count", e->count, &f2);
@@ -505,8 +492,7 @@ static void j_strings(struct crvi_tout *o, const char *k, const struct crvi_topn
     j_subs(o, e, &f2);
     if (e->has_addr)
       j_u64(o, "addr", e->addr, &f2);
-    crvi_buf_putc(&o->b, '}');
-    crvi_tout_flush(o, 0);
+    j_elem_end(o);
   }
   crvi_buf_putc(&o->b, ']');
   free(a);
@@ -514,14 +500,10 @@ static void j_strings(struct crvi_tout *o, const char *k, const struct crvi_topn
 
 static void j_inputs(struct crvi_tout *o, const struct crvi_tally *t, int *first)
 {
-  j_key(o, "inputs", first);
-  crvi_buf_putc(&o->b, '[');
+  j_array(o, "inputs", first);
   for (size_t i = 0; i < t->n_inputs; i++) {
     const struct crvi_input *in = &t->inputs[i];
-    int f2 = 1;
-    if (i)
-      crvi_buf_putc(&o->b, ',');
-    crvi_buf_putc(&o->b, '{');
+    int f2 = j_elem(o, i);
     j_key(o, "file", &f2);
     crvi_tout_json_cstr(o, in->name);
     j_u64(o, "records", in->records, &f2);
@@ -541,8 +523,7 @@ static void j_inputs(struct crvi_tout *o, const struct crvi_tally *t, int *first
     crvi_buf_putc(&o->b, ']');
     j_key(o, "summary", &f2);
     crvi_tout_puts(o, in->sum.present && in->sum.json ? in->sum.json : "null");
-    crvi_buf_putc(&o->b, '}');
-    crvi_tout_flush(o, 0);
+    j_elem_end(o);
   }
   crvi_buf_putc(&o->b, ']');
 }
@@ -551,16 +532,12 @@ static void j_creds(struct crvi_tout *o, const struct crvi_tally *t, int *first)
 {
   size_t n;
   const struct crvi_topn_ent **a = crvi_topn_sorted(&t->creds, &n);
-  j_key(o, "credentials", first);
-  crvi_buf_putc(&o->b, '[');
+  j_array(o, "credentials", first);
   for (size_t i = 0; i < n; i++) {
     const struct crvi_topn_ent *e = a[i];
     struct crvi_cred_view v;
-    int f2 = 1;
     crvi_cred_split(e, &v);
-    if (i)
-      crvi_buf_putc(&o->b, ',');
-    crvi_buf_putc(&o->b, '{');
+    int f2 = j_elem(o, i);
     j_key(o, "scheme", &f2);
     crvi_tout_json_str(o, v.scheme.p, v.scheme.n);
     j_key(o, "user", &f2);
@@ -577,8 +554,7 @@ static void j_creds(struct crvi_tout *o, const struct crvi_tally *t, int *first)
       j_key(o, "where", &f2);
       crvi_tout_json_str(o, e->extra, e->extralen);
     }
-    crvi_buf_putc(&o->b, '}');
-    crvi_tout_flush(o, 0);
+    j_elem_end(o);
   }
   crvi_buf_putc(&o->b, ']');
   free(a);
@@ -586,15 +562,11 @@ static void j_creds(struct crvi_tout *o, const struct crvi_tally *t, int *first)
 
 static void j_longest(struct crvi_tout *o, const struct crvi_tally *t, int *first)
 {
-  const struct crvi_long_ent **a = sorted_longest(t);
-  j_key(o, "longest", first);
-  crvi_buf_putc(&o->b, '[');
+  const struct crvi_long_ent **a = crvi_tally_longest(t);
+  j_array(o, "longest", first);
   for (size_t i = 0; a && i < t->n_longest; i++) {
     const struct crvi_long_ent *e = a[i];
-    int f2 = 1;
-    if (i)
-      crvi_buf_putc(&o->b, ',');
-    crvi_buf_putc(&o->b, '{');
+    int f2 = j_elem(o, i);
     j_value(o, e->text, e->textlen, e->is_text, &f2);
     j_u64(o, "length", e->length, &f2);
     j_u64(o, "bytes", e->bytes, &f2);
@@ -605,8 +577,7 @@ static void j_longest(struct crvi_tout *o, const struct crvi_tally *t, int *firs
     crvi_tout_json_cstr(o, e->type);
     if (e->has_addr)
       j_u64(o, "addr", e->addr, &f2);
-    crvi_buf_putc(&o->b, '}');
-    crvi_tout_flush(o, 0);
+    j_elem_end(o);
   }
   crvi_buf_putc(&o->b, ']');
   free(a);
@@ -614,14 +585,10 @@ static void j_longest(struct crvi_tout *o, const struct crvi_tally *t, int *firs
 
 static void j_bands(struct crvi_tout *o, const struct crvi_tally *t, int *first)
 {
-  j_key(o, "bands", first);
-  crvi_buf_putc(&o->b, '[');
+  j_array(o, "bands", first);
   for (size_t i = 0; i < t->n_bands; i++) {
     const struct crvi_band *b = &t->bands[i];
-    int f2 = 1;
-    if (i)
-      crvi_buf_putc(&o->b, ',');
-    crvi_buf_putc(&o->b, '{');
+    int f2 = j_elem(o, i);
     j_key(o, "region", &f2);
     crvi_tout_json_cstr(o, b->name);
     if (b->has_extent) {
@@ -636,7 +603,7 @@ static void j_bands(struct crvi_tout *o, const struct crvi_tally *t, int *first)
     for (size_t s = 0; s < CRVI_ST_COUNT; s++)
       j_u64(o, st_names[s], b->n[s], &f2);
     j_u64(o, "credentials", b->n[CRVI_ST_COUNT], &f2);
-    crvi_buf_putc(&o->b, '}');
+    j_elem_end(o);
   }
   crvi_buf_putc(&o->b, ']');
 }

@@ -782,3 +782,27 @@ void crvi_tally_finish(struct crvi_tally *t)
     }
   }
 }
+
+static int by_length(const void *x, const void *y)
+{
+  const struct crvi_long_ent *a = *(const struct crvi_long_ent *const *)x;
+  const struct crvi_long_ent *b = *(const struct crvi_long_ent *const *)y;
+  if (a->length != b->length)
+    return a->length > b->length ? -1 : 1;
+  if (a->addr != b->addr)
+    return a->addr < b->addr ? -1 : 1;
+  return 0;
+}
+
+const struct crvi_long_ent **crvi_tally_longest(const struct crvi_tally *t)
+{
+  if (!t->n_longest)
+    return NULL;
+  const struct crvi_long_ent **a = malloc(t->n_longest * sizeof *a);
+  if (!a)
+    return NULL;
+  for (size_t i = 0; i < t->n_longest; i++)
+    a[i] = &t->longest[i];
+  qsort(a, t->n_longest, sizeof *a, by_length);
+  return a;
+}

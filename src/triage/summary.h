@@ -119,6 +119,9 @@ crv_err crvi_tally_record(struct crvi_tally *t, const struct crvi_rec *r, int se
 void crvi_tally_end_input(struct crvi_tally *t, const struct crvi_trd_status *st);
 /* Places the credential addresses on the bands. */
 void crvi_tally_finish(struct crvi_tally *t);
+/* The longest values, longest first (then by address), in a malloc'ed array of
+ * t->n_longest; NULL when there are none or out of memory. */
+const struct crvi_long_ent **crvi_tally_longest(const struct crvi_tally *t);
 
 /* Credential fields as stored in the creds table key. */
 struct crvi_cred_view {

@@ -118,18 +118,26 @@ static void slot_remove(struct crvi_topn *t, size_t idx)
   }
 }
 
-static crv_err set_text(struct crvi_topn *t, struct crvi_topn_ent *e, const void *key, size_t n)
+/* Replaces *dst (*len bytes) with a NUL-terminated copy of the first min(n, keep) bytes of
+ * src. */
+static crv_err keep_copy(const struct crvi_topn *t, uint8_t **dst, size_t *len, const void *src,
+                         size_t n)
 {
   size_t keep = n < t->keep ? n : t->keep;
-  uint8_t *p = realloc(e->text, keep + 1);
+  uint8_t *p = realloc(*dst, keep + 1);
   if (!p)
     return CRV_ERR_NOMEM;
   if (keep)
-    memcpy(p, key, keep);
+    memcpy(p, src, keep);
   p[keep] = 0;
-  e->text = p;
-  e->textlen = keep;
+  *dst = p;
+  *len = keep;
   return CRV_OK;
+}
+
+static crv_err set_text(struct crvi_topn *t, struct crvi_topn_ent *e, const void *key, size_t n)
+{
+  return keep_copy(t, &e->text, &e->textlen, key, n);
 }
 
 static void reset_caller_fields(struct crvi_topn_ent *e)
@@ -211,16 +219,7 @@ struct crvi_topn_ent *crvi_topn_add_kind(struct crvi_topn *t, const void *key, s
 
 crv_err crvi_topn_set_extra(struct crvi_topn *t, struct crvi_topn_ent *e, const void *p, size_t n)
 {
-  size_t keep = n < t->keep ? n : t->keep;
-  uint8_t *q = realloc(e->extra, keep + 1);
-  if (!q)
-    return CRV_ERR_NOMEM;
-  if (keep)
-    memcpy(q, p, keep);
-  q[keep] = 0;
-  e->extra = q;
-  e->extralen = keep;
-  return CRV_OK;
+  return keep_copy(t, &e->extra, &e->extralen, p, n);
 }
 
 static int by_count(const void *a, const void *b)

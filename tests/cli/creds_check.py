@@ -30,6 +30,9 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import procdump  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 READY = b"CARVER-READY\n"
 FAILS = []
@@ -73,17 +76,7 @@ def start(launcher, cfg):
 
 
 def release(p):
-    try:
-        p.stdin.write(b"x")
-        p.stdin.close()
-    except (OSError, ValueError):
-        pass
-    try:
-        p.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-    p.stdout.close()
+    procdump.release(p, timeout=20)
 
 
 def carver(args, timeout=120):

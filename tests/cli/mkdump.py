@@ -19,12 +19,12 @@ plus OUTDIR/maps, and releases the child.  Prints the child's pid.
 Exit 0 done, 77 when /proc/PID/mem cannot be read (no ptrace rights: skip), 1 on error.
 """
 import os
-import select
 import subprocess
 import sys
-import time
 
-PAGE = 4096
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import procdump  # noqa: E402
+
 READY = b"READY\n"
 SKIP = {"[vvar]", "[vvar_vclock]", "[vsyscall]", "[stack]", "[vdso]"}
 
@@ -46,28 +46,8 @@ os.read(0, 1)
 """
 
 
-def read_range(fd, start, end):
-    out = bytearray()
-    pos = start
-    step = 1 << 20
-    while pos < end:
-        n = min(step, end - pos)
-        try:
-            data = os.pread(fd, n, pos)
-        except OSError:
-            data = b""
-        if len(data) != n:
-            data = bytearray()
-            for page in range(pos, pos + n, PAGE):
-                k = min(PAGE, pos + n - page)
-                try:
-                    d = os.pread(fd, k, page)
-                except OSError:
-                    d = b""
-                data += d if len(d) == k else b"\0" * k
-        out += data
-        pos += n
-    return bytes(out)
+def keep(f, path):
+    return len(f) >= 5 and f[1].startswith("rw") and path not in SKIP
 
 
 def main(argv):
@@ -80,59 +60,7 @@ def main(argv):
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
     p = subprocess.Popen([python, "-S", "-c", TARGET], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, env=env)
-    try:
-        buf = b""
-        deadline = time.time() + 30
-        while READY not in buf:
-            if time.time() > deadline or p.poll() is not None:
-                sys.stderr.write("mkdump: child gave no READY (exit %r)\n" % p.poll())
-                return 1
-            r, _, _ = select.select([p.stdout], [], [], 0.5)
-            if r:
-                buf += os.read(p.stdout.fileno(), 256)
-        with open("/proc/%d/maps" % p.pid) as f:
-            maps_text = f.read()
-        try:
-            memfd = os.open("/proc/%d/mem" % p.pid, os.O_RDONLY)
-            os.pread(memfd, 1, int(maps_text.split("-", 1)[0], 16))
-        except OSError as e:
-            sys.stderr.write("mkdump: cannot read /proc/%d/mem: %s (skip)\n" % (p.pid, e))
-            return 77
-        n = 0
-        try:
-            for line in maps_text.splitlines():
-                f = line.split(None, 5)
-                if len(f) < 5 or not f[1].startswith("rw"):
-                    continue
-                path = f[5].strip() if len(f) > 5 else ""
-                if path in SKIP:
-                    continue
-                start, end = (int(x, 16) for x in f[0].split("-"))
-                data = read_range(memfd, start, end)
-                with open(os.path.join(outdir, "task.%d.0x%x.vma" % (p.pid, start)), "wb") as o:
-                    o.write(data)
-                n += 1
-        finally:
-            os.close(memfd)
-        with open(os.path.join(outdir, "maps"), "w") as f:
-            f.write(maps_text)
-        if n == 0:
-            sys.stderr.write("mkdump: no rw mapping dumped\n")
-            return 1
-        print(p.pid)
-        return 0
-    finally:
-        try:
-            p.stdin.write(b"x")
-            p.stdin.close()
-        except OSError:
-            pass
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-        p.stdout.close()
+    return procdump.dump_child(p, outdir, "mkdump", READY, 30, keep, "no rw mapping dumped")
 
 
 if __name__ == "__main__":
