@@ -258,28 +258,6 @@ static void report_reject(void *user, uint64_t addr, int is_text, int reason)
           is_text ? "text" : "bytes", (unsigned long long)addr, crv_reason_name(reason));
 }
 
-static FILE *open_output(const char *path, int force)
-{
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-  int fd = open(path, flags, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      cli_error("%s exists; use --force to overwrite it", path);
-    else
-      cli_error("%s: %s", path, strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-    fchmod(fd, 0600); /* findings hold secrets, also when replacing a file (never a device) */
-  FILE *f = fdopen(fd, "wb");
-  if (!f) {
-    cli_error("%s: %s", path, strerror(errno));
-    close(fd);
-  }
-  return f;
-}
-
 /* ---- the session ---------------------------------------------------------------------- */
 
 void session_init(struct session *s, const struct session_opts *o, char **paths, size_t n_paths)
@@ -300,7 +278,7 @@ int session_start(struct session *s)
   clock_gettime(CLOCK_MONOTONIC, &s->ps.last);
   clock_gettime(CLOCK_MONOTONIC, &s->t0);
   /* Refuse an existing output file before reading gigabytes of input. */
-  s->out = o->out_path ? open_output(o->out_path, o->force) : stdout;
+  s->out = o->out_path ? cli_open_output(o->out_path, o->force) : stdout;
   if (!s->out)
     return EXIT_OUTPUT;
   return EXIT_FOUND;

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* O_CLOEXEC, fdopen */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 
 const char *cli_prog = "carver";
@@ -87,6 +92,28 @@ int cli_parse_size(const char *s, uint64_t *out)
     return -1;
   *out = v << shift;
   return 0;
+}
+
+FILE *cli_open_output(const char *path, int force)
+{
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+  int fd = open(path, flags, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      cli_error("%s exists; use --force to overwrite it", path);
+    else
+      cli_error("%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    fchmod(fd, 0600); /* findings hold secrets, also when replacing a file */
+  FILE *f = fdopen(fd, "wb");
+  if (!f) {
+    cli_error("%s: %s", path, strerror(errno));
+    close(fd);
+  }
+  return f;
 }
 
 int cli_exit_for(crv_err e)

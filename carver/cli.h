@@ -36,6 +36,9 @@ void cli_print_exit_codes(FILE *f);
 /* "16M", "4096", "64K", "1G" (binary multiples); 0 on success. */
 int cli_parse_size(const char *s, uint64_t *out);
 int cli_exit_for(crv_err e);
+/* Output files hold secrets: created mode 0600, never replaced without force (then only a
+ * regular file is chmod'ed, never a device). NULL after printing the error. */
+FILE *cli_open_output(const char *path, int force);
 
 extern const char *cli_prog;
 void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -81,27 +81,6 @@ static void triage_help(void)
          "  5    output could not be written (disk full, file exists without --force)\n");
 }
 
-/* Output files hold secrets: mode 0600, never replaced without --force. */
-static FILE *open_out(const char *path, int force)
-{
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-  int fd = open(path, flags, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      cli_error("%s exists; use --force to overwrite it", path);
-    else
-      cli_error("%s: %s", path, strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-    fchmod(fd, 0600);
-  FILE *f = fdopen(fd, "wb");
-  if (!f)
-    close(fd);
-  return f;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
   size_t n = strlen(s), m = strlen(suffix);
@@ -376,13 +355,13 @@ int cmd_triage(int argc, char **argv)
   int tally_ok = 0, tout_ok = 0;
   crvi_html_init(&html);
   if (fmt != TF_NONE) {
-    out = out_path ? open_out(out_path, force) : stdout;
+    out = out_path ? cli_open_output(out_path, force) : stdout;
     if (!out) {
       rc = EXIT_OUTPUT;
       goto done;
     }
   }
-  if (html_path && !(hf = open_out(html_path, force))) {
+  if (html_path && !(hf = cli_open_output(html_path, force))) {
     rc = EXIT_OUTPUT;
     goto done;
   }
