@@ -138,6 +138,10 @@ run_timed "carver" "$carver" scan "$dump" --format msgpack -q;         t_crv=$T;
 c_crv=$C
 run_timed "carver 64K" "$carver" scan "$dump" --format msgpack -q --chunk-size 64K
 t_c64=$T; rss_c64=$RSS; c_c64=$C
+# One thread: no reader thread reading ahead (informational; the default uses two when the
+# machine has them).
+run_timed "carver --threads 1" "$carver" scan "$dump" --format msgpack -q --threads 1
+t_ct1=$T; c_ct1=$C
 # The scan alone: every value is over the cap, so carver reads every byte and checks every
 # candidate header but converts and writes no values (informational).
 run_timed "carver --max-len 1" "$carver" scan "$dump" --format msgpack -q --max-len 1
@@ -169,7 +173,7 @@ except Exception:
 ') || { objects="(no summary)"; failed=1; }
 
 awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
-    -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" -v t_c1="$t_c1" \
+    -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" -v t_c1="$t_c1" -v t_ct1="$t_ct1" -v c_ct1="$c_ct1" \
     -v out_bytes="$out_bytes" -v workload="$workload" -v c_cat="$c_cat" -v c_str="$c_str" \
     -v c_crv="$c_crv" -v c_c64="$c_c64" -v c_c1="$c_c1" \
     -v rss="$rss_crv" -v rss64="$rss_c64" -v objects="$objects" -v date="$(date -u +%F)" \
@@ -185,6 +189,7 @@ BEGIN {
   printf "%-36s %9.3f %10.1f %9.2f\n", "strings -a", t_str, mbs(t_str), c_str
   printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan (default chunk 4M)", t_crv, mbs(t_crv), c_crv
   printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan --chunk-size 64K", t_c64, mbs(t_c64), c_c64
+  printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan --threads 1", t_ct1, mbs(t_ct1), c_ct1
   printf "%-36s %9.3f %10.1f %9.2f\n", "carver scan --max-len 1 (no values)", t_c1, mbs(t_c1), c_c1
   printf "\ncarver found %s\n", objects
   printf "msgpack output %.1f MB, %.0f%% of the bytes read\n", out_bytes / 1e6, 100 * out_bytes / bytes

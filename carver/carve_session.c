@@ -34,6 +34,9 @@ const struct cli_opt session_opt_table[] = {
      SOPT_MAX_LEN},
     {"chunk-size", 0, "SIZE", "read granularity (default 4M); results never depend on it",
      SOPT_CHUNK},
+    {"threads", 0, "N", "2: a second thread reads dump files ahead and finds type pointers"
+     INDENT "(default on a multi-core machine; memory: two chunks); 1: one"
+     INDENT "thread. A live process is always read on one thread", SOPT_THREADS},
     {"hash-key", 0, "HEX", "the process's _Py_HashSecret: 32 or 48 hex digits", SOPT_HASH_KEY},
     {"hash-seed", 0, "N", "the process ran with PYTHONHASHSEED=N", SOPT_HASH_SEED},
     {"keep-unverified", 0, NULL, "also use objects whose cached hash does not match",
@@ -68,6 +71,7 @@ void session_opts_init(struct session_opts *o)
   memset(o, 0, sizeof *o);
   o->max_value = CRV_DEFAULT_MAX_VALUE;
   o->chunk = CRV_DEFAULT_CHUNK;
+  o->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
 
 static int known_python(const char *v)
@@ -131,6 +135,13 @@ int session_parse_opt(struct session_opts *o, const char *cmd, int id, const cha
       cli_usage_error(cmd, "--chunk-size: '%s' is not a size between 64 and 1G", arg);
       return SESSION_OPT_USAGE;
     }
+    break;
+  case SOPT_THREADS:
+    if (strcmp(arg, "1") != 0 && strcmp(arg, "2") != 0) {
+      cli_usage_error(cmd, "--threads: '%s' is not 1 or 2", arg);
+      return SESSION_OPT_USAGE;
+    }
+    o->threads = arg[0] - '0';
     break;
   case SOPT_HASH_KEY:
     if (crvi_hash_key_parse_hex(&o->key, arg) != 0) {
@@ -343,6 +354,7 @@ int session_interpreter(struct session *s, const char *how, int image_bounds)
   cfg->bytes_type = s->types.bytes_type;
   cfg->max_value = o->max_value;
   cfg->chunk = (size_t)o->chunk;
+  cfg->threads = o->threads;
   cfg->keep_mismatch = o->keep_mismatch;
   cfg->clobbered = !o->no_clobbered;
   cfg->stop = &session_stop_signal;

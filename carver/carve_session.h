@@ -39,7 +39,7 @@ enum {
   SOPT_OUTPUT = 'o', SOPT_QUIET = 'q', SOPT_VERBOSE = 'v', SOPT_HELP = 'h',
   SOPT_FORMAT = 0x1000, SOPT_FORCE, SOPT_PID, SOPT_BASE, SOPT_MAPS, SOPT_PYTHON, SOPT_MAX_LEN,
   SOPT_CHUNK, SOPT_HASH_KEY, SOPT_HASH_SEED, SOPT_KEEP_MISMATCH, SOPT_NO_CLOBBERED,
-  SOPT_NO_PROGRESS, SOPT_NO_SYMBOLS,
+  SOPT_NO_PROGRESS, SOPT_NO_SYMBOLS, SOPT_THREADS,
 };
 
 /* The shared option table, in --help order. */
@@ -59,6 +59,7 @@ struct session_opts {
   uint64_t bases[SESSION_MAX_BASES];
   size_t n_bases;
   uint64_t max_value, chunk;
+  int threads;            /* 1 or 2 */
   int force, keep_mismatch, no_progress, no_clobbered, no_symbols;
   crv_hash_key key;
   const char *key_source; /* "option", "seed" or NULL */

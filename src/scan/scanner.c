@@ -9,6 +9,8 @@
 #include "util/limits.h"
 #include "util/span.h"
 #include "validators/validators.h"
+#include "simd.h"
+#include "windows.h"
 
 #define HEADER_MAX 128u
 
@@ -23,6 +25,7 @@ struct scanner {
   uint8_t *scratch;
   size_t scratch_cap;
   int stopped;
+  crvi_skip_sizes_fn skip_sizes; /* vector pre-test of free chunk positions, or NULL */
 };
 
 /* 1 when [addr, addr+n) lies inside the current window. */
@@ -320,22 +323,47 @@ static uint64_t clobbered_at(struct scanner *sc, const struct crv_region *reg, u
 
 /* Inside a free chunk that swallowed its neighbours (perhaps several times over), where
  * does the next hidden chunk after p start? The first q in (p, limit] whose stale size word
- * chains exactly to end; limit itself when none does before it. 0 when nothing fits. */
+ * chains exactly to end; limit itself when none does before it. 0 when nothing fits.
+ * Chunks sit 16 bytes apart (q = p + 16k), so this tests every 16th word of free memory:
+ * straight from the window where it holds them, else a block at a time. */
 static uint64_t next_boundary(struct scanner *sc, uint64_t p, uint64_t limit, uint64_t end)
 {
   const unsigned w = sc->cfg->layout->hdr->ptr_size;
-  uint8_t b[4096];
-  for (uint64_t base = p + 16; base < limit; base += sizeof b - 16) {
-    size_t got = wread(sc, base, b, sizeof b);
-    /* chunks sit 16 bytes apart from each other: q = p + 16k */
-    for (uint64_t q = base; q < limit && q + 2u * w <= base + got; q += 16) {
-      uint64_t sz = span_word(b + (q + w - base), w);
-      if (crvi_malloc_size_valid(w, sz) && (sz & ~(uint64_t)7) <= end - q &&
-          stale_chain(sc, q, end))
-        return q;
+  uint8_t block[4096];
+  uint64_t q = p + 16;
+  while (q < limit) {
+    const uint8_t *b = block;
+    uint64_t want = limit - q + 16; /* the size word of every position before limit */
+    size_t got;
+    if (sc->win && q >= sc->win_base && q - sc->win_base < sc->win_len &&
+        (sc->win_len - (size_t)(q - sc->win_base) >= want ||
+         sc->win_len - (size_t)(q - sc->win_base) >= sizeof block)) {
+      size_t left = sc->win_len - (size_t)(q - sc->win_base);
+      b = sc->win + (q - sc->win_base);
+      got = want < left ? (size_t)want : left;
+    } else {
+      got = wread(sc, q, block, want < sizeof block ? (size_t)want : sizeof block);
     }
-    if (got < sizeof b)
-      break;
+    if (got < 2u * w)
+      break; /* a hole */
+    /* positions q + k, k = 0, 16, ..., while q + k < limit and the size word is in b */
+    size_t stop = got - 2u * w;
+    if (limit - q - 1 < stop)
+      stop = (size_t)(limit - q - 1);
+    for (size_t k = 0; k <= stop;) {
+      if (sc->skip_sizes)
+        k = sc->skip_sizes(b, k, stop, end - q); /* to the next block of four that may fit */
+      for (size_t blk = k + 64; k <= stop && k < blk; k += 16) {
+        uint64_t sz = span_word(b + k + w, w), cs = sz & ~(uint64_t)7;
+        /* crvi_malloc_size_valid spelt out: 16-aligned, not mmapped, >= MINSIZE */
+        if ((sz & 0xa) == 0 && cs >= 4u * w && cs <= end - (q + k) && stale_chain(sc, q + k, end))
+          return q + k;
+      }
+    }
+    uint64_t next = q + (stop / 16 + 1) * 16;
+    if (got < want && got < sizeof block && b == block)
+      break; /* the read stopped short: a hole */
+    q = next;
   }
   return limit < end && stale_chain(sc, limit, end) ? limit : 0;
 }
@@ -391,68 +419,25 @@ static void walk_heap(struct scanner *sc, const struct crv_region *r, uint64_t p
   }
 }
 
-/* Compare every aligned word that starts in [from, to) (window offsets) with the type pointers. */
-static void scan_words(struct scanner *sc, size_t from, size_t to)
-{
-  const struct crv_scan_cfg *cfg = sc->cfg;
-  const unsigned w = cfg->layout->hdr->ptr_size;
-  const uint64_t t1 = cfg->text_type, t2 = cfg->bytes_type;
-  const uint8_t *b = sc->win;
-  size_t o = from + (size_t)((w - ((sc->win_base + from) & (w - 1))) & (w - 1));
-  if (sc->stopped)
-    return;
-  if (w == 8) {
-    /* Four words per test: hits are rare, so one well-predicted branch per 32 bytes. */
-    for (; o + 32 <= to; o += 32) {
-      uint64_t v[4];
-      memcpy(v, b + o, 32); /* x86-64 and i386 hosts are little-endian */
-      if (!((v[0] == t1) | (v[0] == t2) | (v[1] == t1) | (v[1] == t2) | (v[2] == t1) |
-            (v[2] == t2) | (v[3] == t1) | (v[3] == t2)))
-        continue;
-      for (unsigned k = 0; k < 4; k++) {
-        if (v[k] == t1 || v[k] == t2) {
-          candidate(sc, sc->win_base + o + 8 * k, v[k] == t1);
-          if (sc->stopped)
-            return;
-        }
-      }
-    }
-    /* A word that starts in the chunk belongs to it even when it ends past it (a region
-     * that starts unaligned has chunks that end mid-word): the look-ahead holds the rest. */
-    for (; o < to && o + 8 <= sc->win_len; o += 8) {
-      uint64_t v;
-      memcpy(&v, b + o, 8);
-      if (v == t1 || v == t2) {
-        candidate(sc, sc->win_base + o, v == t1);
-        if (sc->stopped)
-          return;
-      }
-    }
-  } else {
-    for (; o < to && o + 4 <= sc->win_len; o += 4) {
-      uint32_t v;
-      memcpy(&v, b + o, 4);
-      if (v == t1 || v == t2) {
-        candidate(sc, sc->win_base + o, v == t1);
-        if (sc->stopped)
-          return;
-      }
-    }
-  }
-}
-
 crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
 {
-  struct scanner sc = {.cfg = cfg, .sum = sum};
+  struct scanner sc = {.cfg = cfg, .sum = sum,
+                       .skip_sizes = crvi_skip_sizes_for(cfg->layout->hdr->ptr_size)};
   struct crv_space *s = cfg->space;
   size_t chunk = cfg->chunk < CRV_MIN_CHUNK ? CRV_MIN_CHUNK : cfg->chunk;
-  size_t cap = CRV_CHUNK_LOOKBEHIND + chunk + CRV_CHUNK_LOOKAHEAD;
-  uint8_t *buf = malloc(cap);
+  struct crv_windows_cfg wcfg = {
+      .space = s,
+      .chunk = chunk & ~(size_t)7, /* keep chunk starts pointer-aligned */
+      .ptr_size = cfg->layout->hdr->ptr_size,
+      .text_type = cfg->text_type,
+      .bytes_type = cfg->bytes_type,
+      .threads = cfg->threads,
+  };
+  struct crv_windows *ws;
   uint64_t total = crvi_space_total(s), done = 0;
-  crv_err e = CRV_OK;
-  if (!buf)
-    return CRV_ERR_NOMEM;
-  chunk &= ~(size_t)7; /* keep chunk starts pointer-aligned */
+  crv_err e = crvi_windows_open(&ws, &wcfg);
+  if (e != CRV_OK)
+    return e;
   for (size_t i = 0; i < s->n && !sc.stopped && e == CRV_OK; i++) {
     const struct crv_region *r = &s->r[i];
     uint64_t size = r->end - r->start;
@@ -460,9 +445,11 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
     sum->regions++;
     if (present < size)
       sum->holes++;
+    if (present == 0)
+      continue; /* no windows */
     int in_image = r->start < cfg->image_end && cfg->image_start < r->end;
     uint64_t mchunk = cfg->clobbered && !in_image ? heap_chain_start(&sc, r, present) : UINT64_MAX;
-    for (uint64_t off = 0; off < present; off += chunk) {
+    for (;;) {
       if (cfg->stop && *cfg->stop) {
         sum->interrupted = 1;
         e = CRV_ERR_ABORTED;
@@ -472,34 +459,33 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
         sc.stopped = 1;
         break;
       }
-      uint64_t pos = r->start + off;
-      uint64_t lb = off < CRV_CHUNK_LOOKBEHIND ? off : CRV_CHUNK_LOOKBEHIND;
-      uint64_t body = present - off < chunk ? present - off : chunk;
-      uint64_t la = present - off - body;
-      if (la > CRV_CHUNK_LOOKAHEAD)
-        la = CRV_CHUNK_LOOKAHEAD;
-      size_t want = (size_t)(lb + body + la);
-      size_t got = crvi_space_read(s, pos - lb, buf, want);
-      if (got < lb + body) {
-        sum->holes++; /* the file shrank or failed while reading */
-        if (got <= lb)
-          break;
-        body = got - lb;
+      crv_err we;
+      const struct crv_window *wd = crvi_windows_next(ws, &we);
+      if (!wd) {
+        e = we; /* out of memory; never the end while the region has bytes */
+        break;
       }
-      sc.win_base = pos - lb;
-      sc.win = buf;
-      sc.win_len = got;
-      scan_words(&sc, (size_t)lb, (size_t)(lb + body));
-      walk_heap(&sc, r, present, &mchunk, pos + body);
-      sum->bytes_scanned += body;
-      done += body;
+      if (wd->short_read) {
+        sum->holes++; /* the file shrank or failed while reading */
+        if (wd->body == 0)
+          break;
+      }
+      sc.win_base = wd->base;
+      sc.win = wd->buf;
+      sc.win_len = wd->len;
+      for (size_t h = 0; h < wd->n_hits && !sc.stopped; h++)
+        candidate(&sc, wd->base + (wd->hits[h] >> 1), (int)(wd->hits[h] & 1));
+      walk_heap(&sc, r, present, &mchunk, wd->base + wd->lb + wd->body);
+      sum->bytes_scanned += wd->body;
+      done += wd->body;
       if (cfg->progress.fn)
         cfg->progress.fn(cfg->progress.user, "carving", done, total);
-      if (sc.stopped)
+      if (sc.stopped || wd->region_end)
         break;
     }
+    sc.win = NULL; /* the window is handed back at the next call */
   }
-  free(buf);
+  crvi_windows_close(ws);
   free(sc.scratch);
   return e;
 }

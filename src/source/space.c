@@ -432,6 +432,29 @@ static int region_fd(struct crv_space *s, struct crv_region *r)
   return r->fd;
 }
 
+size_t crvi_space_read_in(const struct crv_region *r, int fd, uint64_t at, void *buf, size_t len)
+{
+  if (at < r->start || at >= r->end || at - r->start >= r->present)
+    return 0;
+  uint64_t off = at - r->start;
+  if (len > r->present - off)
+    len = (size_t)(r->present - off);
+  if (r->backing == CRV_BACK_MEM) {
+    memcpy(buf, r->mem + off, len);
+    return len;
+  }
+  size_t done = 0;
+  while (done < len) {
+    ssize_t got = pread(fd, (char *)buf + done, len - done, (off_t)(r->file_offset + off + done));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      break; /* error or file shrank: treat as a hole */
+    done += (size_t)got;
+  }
+  return done;
+}
+
 size_t crvi_space_read(struct crv_space *s, uint64_t addr, void *buf, size_t len)
 {
   size_t done = 0;
@@ -439,48 +462,24 @@ size_t crvi_space_read(struct crv_space *s, uint64_t addr, void *buf, size_t len
   while (done < len && i < s->n) {
     struct crv_region *r = &s->r[i];
     uint64_t at = addr + done;
-    if (at < r->start || at >= r->end)
-      break;
-    uint64_t off = at - r->start;
-    if (off >= r->present)
-      break; /* hole: the file ends before the region does */
-    uint64_t avail = r->present - off;
+    if (at < r->start || at >= r->end || at - r->start >= r->present)
+      break; /* outside, or a hole: the file ends before the region does */
+    uint64_t avail = r->present - (at - r->start);
     size_t want = len - done;
     if (want > avail)
       want = (size_t)avail;
+    size_t got;
     if (r->backing == CRV_BACK_PROC) {
-      size_t got = crvi_proc_read(s, r, at, (char *)buf + done, want);
-      done += got;
-      if (got < want)
-        return done; /* the process is gone */
-      if (done < len && addr + done == r->end && i + 1 < s->n && s->r[i + 1].start == r->end) {
-        i++;
-        continue;
-      }
-      break;
+      got = crvi_proc_read(s, r, at, (char *)buf + done, want);
+    } else {
+      int fd = r->backing == CRV_BACK_MEM ? -1 : region_fd(s, r);
+      if (fd < 0 && r->backing != CRV_BACK_MEM)
+        break;
+      got = crvi_space_read_in(r, fd, at, (char *)buf + done, want);
     }
-    if (r->backing == CRV_BACK_MEM) {
-      memcpy((char *)buf + done, r->mem + off, want);
-      done += want;
-      if (done < len && addr + done == r->end && i + 1 < s->n && s->r[i + 1].start == r->end) {
-        i++;
-        continue;
-      }
-      break;
-    }
-    int fd = region_fd(s, r);
-    if (fd < 0)
-      break;
-    while (want > 0) {
-      ssize_t got = pread(fd, (char *)buf + done, want, (off_t)(r->file_offset + off));
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got <= 0)
-        return done; /* error or file shrank: treat as a hole */
-      done += (size_t)got;
-      off += (uint64_t)got;
-      want -= (size_t)got;
-    }
+    done += got;
+    if (got < want)
+      break; /* the process is gone, or the file shrank */
     if (done < len && addr + done == r->end && i + 1 < s->n && s->r[i + 1].start == r->end)
       i++;
     else

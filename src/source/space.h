@@ -141,6 +141,10 @@ size_t crvi_space_index(const struct crv_space *s, uint64_t addr);
 /* Read up to len bytes at addr, continuing into an adjacent region when regions touch.
  * Returns the number of bytes read; fewer than len means a hole or the end of memory. */
 size_t crvi_space_read(struct crv_space *s, uint64_t addr, void *buf, size_t len);
+/* Read up to len bytes at addr from region r alone (a dump file or core segment through
+ * fd, or CRV_BACK_MEM; not CRV_BACK_PROC). Changes nothing, so another thread may call it
+ * with its own fd while the space is in use. Fewer than len: a hole or the region's end. */
+size_t crvi_space_read_in(const struct crv_region *r, int fd, uint64_t at, void *buf, size_t len);
 /* Bytes of the address space that are backed by data. */
 uint64_t crvi_space_total(const struct crv_space *s);
 #endif

@@ -20,7 +20,8 @@ and asserts:
             consistent with its type name;
   jsonl     the stream is meta first, objects, summary last (summary.objects agrees);
   chunk-N   for each --chunk-size N, the set of (addr, type, value, status) is identical to
-            the default run;
+            the default run; so are threads-1 (--threads 1) and portable (CARVER_NO_AVX2=1,
+            --chunk-size 4096);
   msgpack   `--format msgpack -o FILE` decodes to the same records as the jsonl run.
 Negative samples (no manifest.json, or "negative": true) must yield zero object records.
 
@@ -257,13 +258,14 @@ def object_key(rec):
     return (rec.get('addr'), rec.get('type'), norm_value(rec), rec.get('status'))
 
 
-def run_carver(carver, sdir, extra, fmt='jsonl', outfile=None):
+def run_carver(carver, sdir, extra, fmt='jsonl', outfile=None, env=None):
     cmd = [carver, 'scan', sdir, '--maps', os.path.join(sdir, 'maps'), '--format', fmt]
     if outfile:
         cmd += ['-o', outfile]
     cmd += extra
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=1800)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=1800,
+                           env=dict(os.environ, **env) if env else None)
     except (OSError, subprocess.TimeoutExpired) as e:
         p = subprocess.CompletedProcess(cmd, 127, b'', str(e).encode())
     return cmd, p
@@ -614,23 +616,28 @@ def main(argv=None):
     dump.close()
 
     base = set(object_key(r) for r in objs)
-    for n in chunks:
-        cmd, q = run_carver(args.carver, sdir, ['--chunk-size', str(n)])
+    # The same objects whatever the read granularity, with or without the reader thread,
+    # and with the portable word loops instead of the AVX2 ones.
+    variants = [('chunk-%s' % n, ['--chunk-size', str(n)], None) for n in chunks]
+    variants += [('threads-1', ['--threads', '1'], None),
+                 ('portable', ['--chunk-size', '4096'], {'CARVER_NO_AVX2': '1'})]
+    for label, extra, env in variants:
+        cmd, q = run_carver(args.carver, sdir, extra, env=env)
         if q.returncode != p.returncode:
-            rep.check('chunk-%s' % n, False, 'exit %d (default run: %d): %s' % (
+            rep.check(label, False, 'exit %d (default run: %d): %s' % (
                 q.returncode, p.returncode, ' '.join(cmd)))
             continue
         try:
             other = set(object_key(r) for r in objects_of(parse_jsonl(q.stdout)))
         except ValueError as e:
-            rep.check('chunk-%s' % n, False, str(e))
+            rep.check(label, False, str(e))
             continue
         only_a, only_b = base - other, other - base
-        rep.check('chunk-%s' % n, not only_a and not only_b,
-                  '%d objects; %d only in default run, %d only with --chunk-size %s%s'
-                  % (len(other), len(only_a), len(only_b), n,
+        rep.check(label, not only_a and not only_b,
+                  '%d objects; %d only in default run, %d only with %s%s'
+                  % (len(other), len(only_a), len(only_b), ' '.join(extra),
                      ''.join('; e.g. default-only %s' % short(k, 80) for k in list(only_a)[:2])
-                     + ''.join('; e.g. chunk-only %s' % short(k, 80) for k in list(only_b)[:2])))
+                     + ''.join('; e.g. variant-only %s' % short(k, 80) for k in list(only_b)[:2])))
 
     # msgpack (carver never overwrites an existing -o file, so use a fresh name)
     tmpdir = tempfile.mkdtemp(prefix='carver-%s-' % name)
