@@ -28,6 +28,16 @@ struct scanner {
   crvi_skip_sizes_fn skip_sizes; /* vector pre-test of free chunk positions, or NULL */
 };
 
+/* What the bytes alone say about a hit (judge()). */
+struct verdict {
+  int r;        /* CRV_VALID or the reason to reject it */
+  int deferred; /* the reader thread could not judge it from its window */
+  int type;     /* CRV_OBJ_* */
+  int over_cap; /* too long, though its value would fit in its region */
+  int hash_check;
+  struct crv_obj_info info;
+};
+
 /* 1 when [addr, addr+n) lies inside the current window. */
 static int in_window(const struct scanner *sc, uint64_t addr, size_t n)
 {
@@ -79,80 +89,159 @@ static int is_pointer(void *user, uint64_t v)
   return crvi_space_find(((struct scanner *)user)->cfg->space, v) != NULL;
 }
 
-static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
+/* Bytes [addr, addr+n) of a window; elsewhere, when sc is given, read into dst.
+ * Returns how many are available (< n at a hole), or SIZE_MAX when they lie outside the
+ * window and there is no sc to read them (the reader thread: the caller judges the hit). */
+static size_t look(struct scanner *sc, const struct crv_window *w, uint64_t addr, size_t n,
+                   uint8_t *dst, const uint8_t **p)
 {
-  const struct crv_scan_cfg *cfg = sc->cfg;
-  const struct crv_layout *l = cfg->layout;
-  uint64_t obj = type_word_at - l->hdr->off_type;
-  uint8_t hbuf[HEADER_MAX];
-  const uint8_t *h, *d;
-  struct crv_obj_info info;
-  int r = CRV_R_SHORT, type;
-  size_t hneed = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
+  if (addr >= w->base && addr - w->base <= w->len && n <= w->len - (size_t)(addr - w->base)) {
+    *p = w->buf + (addr - w->base);
+    return n;
+  }
+  if (!sc)
+    return SIZE_MAX;
+  *p = dst;
+  return crvi_space_read(sc->cfg->space, addr, dst, n);
+}
 
-  sc->sum->candidates++;
+/* What the bytes alone say about the hit at type_word_at: header, value and cached hash.
+ * sc NULL (the reader thread): only from the window, else v->deferred. h, d: the header and
+ * the value's bytes, when v->r is CRV_VALID. */
+static void judge(const struct crv_scan_cfg *cfg, struct scanner *sc, const struct crv_window *w,
+                  uint64_t type_word_at, int is_text, struct verdict *v, uint8_t *hbuf,
+                  const uint8_t **h, size_t *havail, const uint8_t **d)
+{
+  const struct crv_layout *l = cfg->layout;
+  const uint64_t obj = type_word_at - l->hdr->off_type;
+  struct crv_obj_info *info = &v->info;
+  size_t hneed = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
+  int r;
+
+  memset(v, 0, sizeof *v);
+  v->r = CRV_R_SHORT;
   if (type_word_at < l->hdr->off_type)
-    goto reject;
-  size_t havail = view(sc, obj, hneed, hbuf, &h);
+    return;
+  *havail = look(sc, w, obj, hneed, hbuf, h);
+  if (*havail == SIZE_MAX) {
+    v->deferred = 1;
+    return;
+  }
   if (is_text && l->pep393) {
-    r = crvi_check_pep393_header(l, h, havail, obj, cfg->max_value, &info);
-    type = CRV_OBJ_STR;
+    r = crvi_check_pep393_header(l, *h, *havail, obj, cfg->max_value, info);
+    v->type = CRV_OBJ_STR;
   } else if (is_text) {
-    r = crvi_check_ubuf_header(l, h, havail, obj, cfg->max_value, &info);
-    type = l->bytes_is_str27 ? CRV_OBJ_UNICODE27 : CRV_OBJ_STR;
+    r = crvi_check_ubuf_header(l, *h, *havail, obj, cfg->max_value, info);
+    v->type = l->bytes_is_str27 ? CRV_OBJ_UNICODE27 : CRV_OBJ_STR;
   } else {
-    r = crvi_check_bytes_header(l, h, havail, obj, cfg->max_value, &info);
-    type = l->bytes_is_str27 ? CRV_OBJ_STR27 : CRV_OBJ_BYTES;
+    r = crvi_check_bytes_header(l, *h, *havail, obj, cfg->max_value, info);
+    v->type = l->bytes_is_str27 ? CRV_OBJ_STR27 : CRV_OBJ_BYTES;
   }
   /* Count a too-long candidate only when its value would fit in the memory it claims:
    * a stray pointer to the type with a garbage length is not a missed object. */
-  if (r == CRV_R_OVER_CAP && info.length <= UINT64_MAX / 8 &&
-      crvi_space_find(cfg->space, obj + info.length * info.unit) &&
-      crvi_space_find(cfg->space, obj) == crvi_space_find(cfg->space, obj + info.length * info.unit))
-    sc->sum->over_cap++;
+  if (r == CRV_R_OVER_CAP && info->length <= UINT64_MAX / 8) {
+    const struct crv_region *at = crvi_space_find(cfg->space, obj);
+    v->over_cap = at && at == crvi_space_find(cfg->space, obj + info->length * info->unit);
+  }
   if (r == CRV_VALID)
-    r = crvi_check_hash_plausible(&info, cfg->text_type, cfg->bytes_type);
+    r = crvi_check_hash_plausible(info, cfg->text_type, cfg->bytes_type);
+  v->r = r;
   if (r != CRV_VALID)
-    goto reject;
-  size_t dneed = (size_t)info.data_bytes + info.unit;
-  r = CRV_R_DATA_SHORT;
+    return;
+  size_t dneed = (size_t)info->data_bytes + info->unit;
+  v->r = CRV_R_DATA_SHORT;
   /* The scratch buffer only for a value outside the window: it grows to the largest such
    * value (at most --max-len plus a unit), which bounds carver's memory. */
-  if (!in_window(sc, info.data_addr, dneed) && grow_scratch(sc, dneed) != 0)
-    goto reject;
-  if (view(sc, info.data_addr, dneed, sc->scratch, &d) < dneed)
-    goto reject;
+  const uint8_t *in_win;
+  if (sc && look(NULL, w, info->data_addr, dneed, NULL, &in_win) == SIZE_MAX &&
+      grow_scratch(sc, dneed) != 0)
+    return;
+  size_t got = look(sc, w, info->data_addr, dneed, sc ? sc->scratch : NULL, d);
+  if (got == SIZE_MAX) {
+    v->deferred = 1;
+    return;
+  }
+  if (got < dneed)
+    return;
   if (is_text && l->pep393)
-    r = crvi_check_pep393_data(&info, d);
+    r = crvi_check_pep393_data(info, *d);
   else if (is_text)
-    r = crvi_check_ubuf_data(&info, d);
+    r = crvi_check_ubuf_data(info, *d);
   else
-    r = crvi_check_nul(&info, d);
+    r = crvi_check_nul(info, *d);
+  v->r = r;
+  if (r != CRV_VALID)
+    return;
+  if (info->hash == -1) {
+    v->hash_check = CRV_HASH_UNSET;
+  } else if (cfg->key) {
+    int64_t want = crvi_pyhash(l->hash, cfg->key, l->hdr->ptr_size, *d,
+                               (size_t)info->data_bytes, info->unit);
+    v->hash_check = want == info->hash ? CRV_HASH_MATCH : CRV_HASH_MISMATCH;
+    if (v->hash_check == CRV_HASH_MISMATCH && !cfg->keep_mismatch)
+      v->r = CRV_R_HASH;
+  } else {
+    v->hash_check = CRV_HASH_UNVERIFIED;
+  }
+}
+
+/* The reader thread's part: judge the window's hits that lie wholly inside it. */
+static void judge_ahead(const void *user, const struct crv_window *w, void *out, size_t n)
+{
+  const struct crv_scan_cfg *cfg = user;
+  struct verdict *v = out;
+  uint8_t hbuf[HEADER_MAX];
+  for (size_t k = 0; k < n; k++) {
+    const uint8_t *h, *d;
+    size_t havail;
+    judge(cfg, NULL, w, w->base + (w->hits[k] >> 1), (int)(w->hits[k] & 1), &v[k], hbuf, &h,
+          &havail, &d);
+  }
+}
+
+/* Hit k of the window: judged ahead (ahead != NULL, not deferred) or here; then reported
+ * or counted as rejected. */
+static void candidate(struct scanner *sc, const struct crv_window *w, size_t k,
+                      const struct verdict *ahead)
+{
+  const struct crv_scan_cfg *cfg = sc->cfg;
+  const struct crv_layout *l = cfg->layout;
+  const uint64_t type_word_at = w->base + (w->hits[k] >> 1);
+  const int is_text = (int)(w->hits[k] & 1);
+  const uint64_t obj = type_word_at - l->hdr->off_type;
+  uint8_t hbuf[HEADER_MAX];
+  const uint8_t *h = NULL, *d = NULL;
+  size_t havail = 0;
+  struct verdict here;
+  const struct verdict *v = ahead;
+  int r;
+
+  sc->sum->candidates++;
+  if (v && !v->deferred && v->r == CRV_VALID) {
+    size_t hneed = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
+    havail = look(NULL, w, obj, hneed, NULL, &h);
+    look(NULL, w, v->info.data_addr, (size_t)v->info.data_bytes + v->info.unit, NULL, &d);
+  } else if (!v || v->deferred) {
+    judge(cfg, sc, w, type_word_at, is_text, &here, hbuf, &h, &havail, &d);
+    v = &here;
+  }
+  if (v->over_cap)
+    sc->sum->over_cap++;
+  r = v->r;
   if (r != CRV_VALID)
     goto reject;
 
   crv_object o;
   memset(&o, 0, sizeof o);
-  if (info.hash == -1) {
-    o.hash_check = CRV_HASH_UNSET;
-  } else if (cfg->key) {
-    int64_t want = crvi_pyhash(l->hash, cfg->key, l->hdr->ptr_size, d, (size_t)info.data_bytes,
-                               info.unit);
-    o.hash_check = want == info.hash ? CRV_HASH_MATCH : CRV_HASH_MISMATCH;
-    r = CRV_R_HASH;
-    if (o.hash_check == CRV_HASH_MISMATCH && !cfg->keep_mismatch)
-      goto reject;
-  } else {
-    o.hash_check = CRV_HASH_UNVERIFIED;
-  }
+  o.hash_check = v->hash_check;
   o.addr = obj;
   o.ob_type = span_word(h + l->hdr->off_type, l->hdr->ptr_size);
-  o.type = type;
-  o.length = info.length;
-  o.kind = info.unit;
-  o.ascii = info.ascii;
-  o.interned = info.interned;
-  o.hash = info.hash;
+  o.type = v->type;
+  o.length = v->info.length;
+  o.kind = v->info.unit;
+  o.ascii = v->info.ascii;
+  o.interned = v->info.interned;
+  o.hash = v->info.hash;
   o.status = crvi_classify_status(l, h, havail, is_pointer, sc, &o.refcnt);
   /* Nothing in the image's static data is ever freed through an allocator. */
   r = CRV_R_STATIC_FREED;
@@ -161,10 +250,10 @@ static void candidate(struct scanner *sc, uint64_t type_word_at, int is_text)
   const struct crv_region *reg = crvi_space_find(cfg->space, obj);
   o.region = reg ? reg->name : NULL;
   o.data = d;
-  o.data_len = (size_t)info.data_bytes;
+  o.data_len = (size_t)v->info.data_bytes;
 
   sc->sum->objects++;
-  sc->sum->by_type[type]++;
+  sc->sum->by_type[o.type]++;
   sc->sum->by_status[o.status]++;
   sc->sum->by_hash_check[o.hash_check]++;
   if (cfg->on_object && cfg->on_object(cfg->user, &o))
@@ -432,6 +521,9 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
       .text_type = cfg->text_type,
       .bytes_type = cfg->bytes_type,
       .threads = cfg->threads,
+      .judge = judge_ahead,
+      .judge_user = cfg,
+      .verdict_size = sizeof(struct verdict),
   };
   struct crv_windows *ws;
   uint64_t total = crvi_space_total(s), done = 0;
@@ -473,8 +565,9 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
       sc.win_base = wd->base;
       sc.win = wd->buf;
       sc.win_len = wd->len;
+      const struct verdict *ahead = wd->judged;
       for (size_t h = 0; h < wd->n_hits && !sc.stopped; h++)
-        candidate(&sc, wd->base + (wd->hits[h] >> 1), (int)(wd->hits[h] & 1));
+        candidate(&sc, wd, h, h < wd->n_judged ? &ahead[h] : NULL);
       walk_heap(&sc, r, present, &mchunk, wd->base + wd->lb + wd->body);
       sum->bytes_scanned += wd->body;
       done += wd->body;

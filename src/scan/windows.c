@@ -22,6 +22,8 @@ struct slot {
   size_t buf_cap;
   uint64_t *hits;
   size_t hits_cap;
+  void *judged;      /* verdicts (threaded mode with cfg.judge) */
+  size_t judged_cap; /* in verdicts */
   int ready; /* filled and not yet released by the caller (threaded mode) */
 };
 
@@ -44,6 +46,7 @@ struct crv_windows {
   int reader_sleeps, caller_sleeps;
   crv_err err;
   size_t consumed;   /* windows handed to the caller */
+  size_t judge_max;  /* verdicts per slot at most (CRV_JUDGE_AHEAD_BYTES over the ring) */
   int holding;       /* the caller holds slot (consumed - 1) % n_slots */
 };
 
@@ -163,7 +166,29 @@ static int produce(struct crv_windows *ws, struct slot *sl)
   }
   sl->w.hits = NULL;
   sl->w.n_hits = 0;
-  return find_hits(sl, &ws->cfg, ws->skip) == 0 ? 1 : -1;
+  sl->w.judged = NULL;
+  sl->w.n_judged = 0;
+  if (find_hits(sl, &ws->cfg, ws->skip) != 0)
+    return -1;
+  if (ws->threaded && ws->cfg.judge && sl->w.n_hits) {
+    size_t n = sl->w.n_hits < ws->judge_max ? sl->w.n_hits : ws->judge_max;
+    if (n > sl->judged_cap) {
+      size_t cap = sl->judged_cap ? sl->judged_cap : 256;
+      while (cap < n)
+        cap *= 2;
+      if (cap > ws->judge_max)
+        cap = ws->judge_max;
+      void *p = realloc(sl->judged, cap * ws->cfg.verdict_size);
+      if (!p)
+        return 1; /* no verdicts ahead: the caller judges every hit itself */
+      sl->judged = p;
+      sl->judged_cap = cap;
+    }
+    ws->cfg.judge(ws->cfg.judge_user, &sl->w, sl->judged, n);
+    sl->w.judged = sl->judged;
+    sl->w.n_judged = n;
+  }
+  return 1;
 }
 
 static void *reader_main(void *arg)
@@ -214,6 +239,7 @@ crv_err crvi_windows_open(struct crv_windows **out, const struct crv_windows_cfg
     /* about CRV_READAHEAD_BYTES of windows in all, and at least two */
     ws->n_slots = CRV_READAHEAD_BYTES / (cfg->chunk ? cfg->chunk : 1);
     ws->n_slots = ws->n_slots < 2 ? 2 : ws->n_slots > MAX_SLOTS ? MAX_SLOTS : ws->n_slots;
+    ws->judge_max = cfg->verdict_size ? CRV_JUDGE_AHEAD_BYTES / ws->n_slots / cfg->verdict_size : 0;
   }
   if (threads > 1 && pthread_mutex_init(&ws->mu, NULL) == 0) {
     if (pthread_cond_init(&ws->cv, NULL) == 0) {
@@ -289,6 +315,7 @@ void crvi_windows_close(struct crv_windows *ws)
   for (size_t i = 0; i < MAX_SLOTS; i++) {
     free(ws->slot[i].buf);
     free(ws->slot[i].hits);
+    free(ws->slot[i].judged);
   }
   free(ws);
 }

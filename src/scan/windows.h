@@ -23,6 +23,8 @@ struct crv_window {
   const uint8_t *buf;
   const uint64_t *hits; /* window offset << 1 | 1 for the text type, in address order */
   size_t n_hits;
+  const void *judged;   /* verdicts of hits[0 .. n_judged), from cfg->judge on the reader */
+  size_t n_judged;
 };
 
 struct crv_windows;
@@ -33,6 +35,11 @@ struct crv_windows_cfg {
   unsigned ptr_size;          /* 4 or 8 */
   uint64_t text_type, bytes_type;
   int threads;                /* 2: read ahead on a second thread; otherwise one thread */
+  /* Optional, reader thread only: fill out[0 .. n) (verdict_size bytes each) for the first
+   * n hits of w. Must only read w and what judge_user points to. */
+  void (*judge)(const void *judge_user, const struct crv_window *w, void *out, size_t n);
+  const void *judge_user;
+  size_t verdict_size;
 };
 
 crv_err crvi_windows_open(struct crv_windows **out, const struct crv_windows_cfg *cfg);

@@ -18,6 +18,8 @@
 #define CRV_CHUNK_LOOKAHEAD 4096u
 /* With a reader thread: windows read ahead, in all (at least two chunks, at most 64). */
 #define CRV_READAHEAD_BYTES (4u << 20)
+/* ... and their hits validated ahead, in all (more hits are validated by the caller). */
+#define CRV_JUDGE_AHEAD_BYTES (4u << 20)
 /* Number of dump files / regions accepted in one address space. */
 #define CRV_MAX_REGIONS 65536u
 /* Longest line accepted in a /proc/PID/maps copy, and longest path kept from it. */

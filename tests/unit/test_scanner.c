@@ -1236,6 +1236,7 @@ struct run {
   uint64_t max_value;
   int clobbered;
   size_t stop_after;
+  int threads; /* 2: the reader thread reads ahead and validates hits */
 };
 
 static struct crv_scan_cfg base_cfg(struct world *W, struct crv_space *s,
@@ -1259,6 +1260,7 @@ static crv_err do_scan(struct world *W, struct crv_space *s, const struct crv_la
 {
   struct crv_scan_cfg cfg = base_cfg(W, s, l);
   cfg.chunk = rn->chunk;
+  cfg.threads = rn->threads;
   cfg.key = rn->key;
   cfg.keep_mismatch = rn->keep_mismatch;
   cfg.clobbered = rn->clobbered;
@@ -1572,12 +1574,12 @@ static void scan_world(struct world *W, int full)
     crvi_space_free(&s);
     return;
   }
-  /* The same results at every chunk size. */
+  /* The same results at every chunk size, with and without the reader thread. */
   const size_t chunks[] = {64, 4096 - 8, 4093, 1u << 20, CRV_DEFAULT_CHUNK, 7 /* -> 64 */};
   struct collect first;
   memset(&first, 0, sizeof first);
   for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
-    struct run rn = {.chunk = chunks[i]};
+    struct run rn = {.chunk = chunks[i], .threads = i % 2 ? 2 : 1};
     struct collect c;
     crv_summary sum;
     CHECK_EQ_U64(do_scan(W, &s, l, &rn, &c, &sum), CRV_OK);
@@ -1596,7 +1598,7 @@ static void scan_world(struct world *W, int full)
   }
   if (full) {
     /* With the key: wrong hashes are rejected, or reported as mismatches when kept. */
-    struct run rk = {.chunk = 4093, .key = &W->key};
+    struct run rk = {.chunk = 4093, .key = &W->key, .threads = 2};
     struct collect c;
     crv_summary sum;
     CHECK_EQ_U64(do_scan(W, &s, l, &rk, &c, &sum), CRV_OK);
@@ -1627,7 +1629,7 @@ static void scan_world(struct world *W, int full)
     }
     collect_free(&c);
     /* A callback that stops: exactly the first objects, then nothing. */
-    struct run rs = {.chunk = 64, .stop_after = 5};
+    struct run rs = {.chunk = 64, .stop_after = 5, .threads = 2};
     CHECK_EQ_U64(do_scan(W, &s, l, &rs, &c, &sum), CRV_OK);
     CHECK_EQ_U64(c.n, 5);
     CHECK_EQ_U64(sum.objects, 5);
