@@ -46,6 +46,9 @@ done
 for v in 0 10 63 2G abc "" -4096 4K4 1.5M; do
   usage "--chunk-size '$v'" scan --chunk-size "$v" "$NOIN"
 done
+for v in 0 3 "" 1x 22 -1; do
+  usage "--threads '$v'" scan --threads "$v" "$NOIN"
+done
 for v in 0xZZ "" 0x 0x10000000000000000 -1 "0x 1000" 12345678901234567 0x1000g; do
   usage "--base '$v'" scan --base "$v" "$NOIN"
 done
@@ -79,6 +82,8 @@ accepted "--max-len 256M" scan --max-len 256M "$NOIN"
 accepted "--max-len 64KiB" scan --max-len 64KiB "$NOIN"
 accepted "--chunk-size 64" scan --chunk-size 64 "$NOIN"
 accepted "--chunk-size 1G" scan --chunk-size 1G "$NOIN"
+accepted "--threads 1" scan --threads 1 "$NOIN"
+accepted "--threads 2" scan --threads 2 "$NOIN"
 accepted "--base 0xffffffffffff0000" scan --base 0xffffffffffff0000 "$NOIN"
 accepted "--base 7f0000001000 (no 0x)" scan --base 7f0000001000 "$NOIN"
 accepted "--hash-key 32 hex digits" scan --hash-key "$hex32" "$NOIN"
