@@ -95,4 +95,8 @@ const struct crv_header_layout *crvi_header_at(size_t i);
 /* Largest header byte count any validator reads for the text/bytes object of layout l. */
 size_t crvi_layout_text_header_len(const struct crv_layout *l);
 size_t crvi_layout_bytes_header_len(const struct crv_layout *l);
+/* Does some layout with header h have a text (text = 1) or bytes type object of this
+ * tp_basicsize and tp_itemsize? 0 none, 1 a 3.x layout, 2 a 2.7 layout. */
+int crvi_layout_basicsize_family(const struct crv_header_layout *h, int text, uint64_t basicsize,
+                                 uint64_t itemsize);
 #endif

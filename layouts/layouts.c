@@ -230,6 +230,21 @@ const struct crv_layout *crvi_layout_find(const char *python, unsigned ptr_size,
   return NULL;
 }
 
+int crvi_layout_basicsize_family(const struct crv_header_layout *h, int text, uint64_t basicsize,
+                                 uint64_t itemsize)
+{
+  for (size_t i = 0; i < crvi_layout_count(); i++) {
+    const struct crv_layout *l = &layouts[i];
+    if (l->hdr->ptr_size != h->ptr_size || l->hdr->off_type != h->off_type)
+      continue;
+    uint64_t want = text ? (l->pep393 ? l->pep393->basicsize : l->ubuf->basicsize)
+                         : l->bytes->basicsize;
+    if (want == basicsize && itemsize == (text ? 0u : 1u))
+      return l->bytes_is_str27 ? 2 : 1;
+  }
+  return 0;
+}
+
 size_t crvi_layout_text_header_len(const struct crv_layout *l)
 {
   if (l->pep393)

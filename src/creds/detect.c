@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
+#include "util/hex.h"
 #include <string.h>
 
 #include "creds/creds_impl.h"
@@ -281,17 +282,6 @@ static const uint8_t *text_field(const uint8_t *s, size_t n, int latin1, uint8_t
   return NULL;
 }
 
-static int hexval(uint8_t ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  if (ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  return -1;
-}
-
 /* Percent-decodes s[0..n) into out (room for n); returns the length, or -1 when a '%' is
  * not followed by two hex digits (RFC 3986): "%s:%s@" is a format string, not a URL. */
 static long percent_decode(const uint8_t *s, size_t n, uint8_t *out)
@@ -302,8 +292,8 @@ static long percent_decode(const uint8_t *s, size_t n, uint8_t *out)
       out[o++] = s[i];
       continue;
     }
-    int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
-    int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+    int hi = i + 1 < n ? crv_hexval((unsigned char)s[i + 1]) : -1;
+    int lo = i + 2 < n ? crv_hexval((unsigned char)s[i + 2]) : -1;
     if (hi < 0 || lo < 0)
       return -1;
     out[o++] = (uint8_t)(hi << 4 | lo);

@@ -2,6 +2,7 @@
 /* CPython's str/bytes hash functions (see pyhash.h and the layout reference, section 5).
  * Everything is computed byte by byte from little-endian input, so any alignment is fine. */
 #include "hash/pyhash.h"
+#include "util/hex.h"
 
 #include <string.h>
 
@@ -168,17 +169,6 @@ void crvi_hash_key_from_seed(crv_hash_key *key, uint32_t seed, size_t n)
   }
 }
 
-static int hex_digit(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int crvi_hash_key_parse_hex(crv_hash_key *key, const char *hex)
 {
   uint8_t buf[sizeof key->bytes];
@@ -190,7 +180,7 @@ int crvi_hash_key_parse_hex(crv_hash_key *key, const char *hex)
     hex += 2;
   /* Count at most 49 digits so an overlong string is rejected without scanning it all. */
   while (ndigits <= 2 * sizeof buf && hex[ndigits] != '\0') {
-    if (hex_digit(hex[ndigits]) < 0)
+    if (crv_hexval((unsigned char)hex[ndigits]) < 0)
       return -1;
     ndigits++;
   }
@@ -199,7 +189,7 @@ int crvi_hash_key_parse_hex(crv_hash_key *key, const char *hex)
 
   memset(buf, 0, sizeof buf);
   for (size_t i = 0; i < ndigits / 2; i++)
-    buf[i] = (uint8_t)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+    buf[i] = (uint8_t)(crv_hexval((unsigned char)hex[2 * i]) << 4 | crv_hexval((unsigned char)hex[2 * i + 1]));
   memcpy(key->bytes, buf, sizeof buf);
   return 0;
 }

@@ -86,23 +86,6 @@ static int layout_fits(const struct crv_layout *l, const struct crv_pytypes *t)
   return t->text_basicsize == text_bs && t->bytes_basicsize == l->bytes->basicsize;
 }
 
-/* Does some layout with this header have a text (or bytes) type of this basicsize?
- * Returns 0 none, 1 a 3.x layout, 2 a 2.7 layout. */
-static int basicsize_family(const struct crv_header_layout *h, int text, uint64_t bs,
-                            uint64_t itemsize)
-{
-  for (size_t i = 0; i < crvi_layout_count(); i++) {
-    const struct crv_layout *l = crvi_layout_at(i);
-    if (l->hdr->ptr_size != h->ptr_size || l->hdr->off_type != h->off_type)
-      continue;
-    uint64_t want = text ? (l->pep393 ? l->pep393->basicsize : l->ubuf->basicsize)
-                         : l->bytes->basicsize;
-    if (want == bs && itemsize == (text ? 0u : 1u))
-      return l->bytes_is_str27 ? 2 : 1;
-  }
-  return 0;
-}
-
 #define TPFLAGS_HEAPTYPE (1ull << 9)
 
 /* Is the type object at cand the static str, bytes or (2.7) unicode type? */
@@ -117,7 +100,7 @@ static void classify_type(struct crv_space *s, struct crv_pytypes *t, uint64_t c
   int bytes = (ti.tp_flags & CRV_TPFLAGS_BYTES_SUBCLASS) != 0;
   if (text == bytes || (ti.tp_flags & TPFLAGS_HEAPTYPE))
     return; /* neither, or a subclass defined in Python */
-  int fam = basicsize_family(t->hdr, text, ti.tp_basicsize, ti.tp_itemsize);
+  int fam = crvi_layout_basicsize_family(t->hdr, text, ti.tp_basicsize, ti.tp_itemsize);
   if (!fam)
     return;
   /* The name, when the dump holds it, must agree with the family. */
@@ -183,6 +166,29 @@ static int cmp_size(const void *a, const void *b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The word at addr points d bytes before itself (v = addr - d): try PyType_Type at v with
+ * each header variant of this pointer size whose ob_type offset is d. 1 when it is the
+ * interpreter's type and its str/bytes types were found beside it. */
+static int try_type_type(struct crv_space *s, unsigned ptr_size, uint64_t d, uint64_t v,
+                         struct crv_pytypes *out, uint8_t *scratch, size_t bufsize,
+                         unsigned *budget)
+{
+  for (size_t hi = 0; hi < crvi_header_count(); hi++) {
+    const struct crv_header_layout *h = crvi_header_at(hi);
+    if (h->ptr_size != ptr_size || h->off_type != d || *budget == 0)
+      continue;
+    (*budget)--;
+    if (!is_type_type(s, h, v))
+      continue;
+    out->hdr = h;
+    out->type_type = v;
+    image_cluster(s, crvi_space_index(s, v), &out->image_first, &out->image_last);
+    /* variants with the same offsets find the same types: one try is enough */
+    return find_str_bytes(s, out, scratch, bufsize);
+  }
+  return 0;
+}
+
 /* Scan one region for self-referential words; try each as PyType_Type. */
 static int search_region(struct crv_space *s, size_t ri, struct crv_pytypes *out, uint8_t *buf,
                          size_t bufsize, unsigned *budget, const volatile sig_atomic_t *stop)
@@ -195,44 +201,17 @@ static int search_region(struct crv_space *s, size_t ri, struct crv_pytypes *out
     size_t got = crvi_space_read(s, pos, buf, want);
     size_t first = (size_t)((8 - (pos & 7)) & 7);
     for (size_t o = first; o + 8 <= got; o += 8) {
-      uint64_t v = span_u64le(buf + o), at = pos + o, d = at - v;
-      if (d != 8 && d != 24)
-        continue;
-      for (size_t hi = 0; hi < crvi_header_count(); hi++) {
-        const struct crv_header_layout *h = crvi_header_at(hi);
-        if (h->ptr_size != 8 || h->off_type != d || *budget == 0)
-          continue;
-        (*budget)--;
-        if (!is_type_type(s, h, v))
-          continue;
-        out->hdr = h;
-        out->type_type = v;
-        image_cluster(s, crvi_space_index(s, v), &out->image_first, &out->image_last);
-        if (find_str_bytes(s, out, buf + bufsize, bufsize))
-          return 1;
-        break; /* variants with the same offsets find the same types */
-      }
+      uint64_t v = span_u64le(buf + o), d = pos + o - v;
+      if ((d == 8 || d == 24) && try_type_type(s, 8, d, v, out, buf + bufsize, bufsize, budget))
+        return 1;
     }
     if (r->end <= 0x100000000ull) {
       first = (size_t)((4 - (pos & 3)) & 3);
       for (size_t o = first; o + 4 <= got; o += 4) {
         uint32_t v = span_u32le(buf + o);
         uint32_t d = (uint32_t)(pos + o) - v;
-        if (d != 4 && d != 16)
-          continue;
-        for (size_t hi = 0; hi < crvi_header_count(); hi++) {
-          const struct crv_header_layout *h = crvi_header_at(hi);
-          if (h->ptr_size != 4 || h->off_type != d || *budget == 0)
-            continue;
-          (*budget)--;
-          if (!is_type_type(s, h, v))
-            continue;
-          out->hdr = h;
-          out->type_type = v;
-          image_cluster(s, crvi_space_index(s, v), &out->image_first, &out->image_last);
-          if (find_str_bytes(s, out, buf + bufsize, bufsize))
-            return 1;
-        }
+        if ((d == 4 || d == 16) && try_type_type(s, 4, d, v, out, buf + bufsize, bufsize, budget))
+          return 1;
       }
     }
     if (got < want)

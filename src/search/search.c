@@ -2,6 +2,7 @@
 /* PCRE2 pattern sets: compilation (regex and hex), value search and chunked raw search. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "search/search.h"
+#include "util/hex.h"
 
 #include <pcre2.h>
 #include <stdarg.h>
@@ -119,17 +120,6 @@ const char *crvi_search_errmsg(const struct crvi_search *s)
 
 /* ---- hex patterns -------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 struct sink {
   char *p;
   size_t len, cap;
@@ -215,7 +205,7 @@ int crvi_hex_to_regex(const char *h, size_t len, char *out, size_t cap, char *er
       return -1;
     }
     char c2 = h[i + 1];
-    int hi = hexval(c), lo = hexval(c2);
+    int hi = crv_hexval((unsigned char)c), lo = crv_hexval((unsigned char)c2);
     if ((hi < 0 && c != '?') || (lo < 0 && c2 != '?')) {
       snprintf(err, errcap, "'%c%c' at offset %zu is not a hex byte, ?? or a nibble wildcard",
                c, c2, i);

@@ -1,27 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
+#include "util/hex.h"
 #include "dumpname.h"
-
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 /* Parse hex digits at *p (no prefix) up to a non-hex char; at most 16 digits. */
 static int take_hex(const char **p, uint64_t *out)
 {
   uint64_t v = 0;
   int n = 0;
-  while (hexval(**p) >= 0) {
+  while (crv_hexval((unsigned char)**p) >= 0) {
     if (++n > 16)
       return -1;
-    v = (v << 4) | (uint64_t)hexval(**p);
+    v = (v << 4) | (uint64_t)crv_hexval((unsigned char)**p);
     (*p)++;
   }
   if (n == 0)

@@ -1,16 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "maps_parse.h"
-
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+#include "util/hex.h"
 
 struct cursor {
   const char *p, *end;
@@ -20,10 +10,10 @@ static int hex_field(struct cursor *c, uint64_t *out)
 {
   uint64_t v = 0;
   int n = 0;
-  while (c->p < c->end && hexval(*c->p) >= 0) {
+  while (c->p < c->end && crv_hexval((unsigned char)*c->p) >= 0) {
     if (++n > 16)
       return -1;
-    v = (v << 4) | (uint64_t)hexval(*c->p++);
+    v = (v << 4) | (uint64_t)crv_hexval((unsigned char)*c->p++);
   }
   if (n == 0)
     return -1;

@@ -46,21 +46,6 @@ static int looks_like_type_type(const struct crv_header_layout *h, const struct 
          ti->tp_basicsize >= 100u * w && ti->tp_basicsize <= 160u * w;
 }
 
-/* 1 a 3.x layout, 2 a 2.7 layout, 0 none (as the type finder's family check). */
-static int family(const struct crv_header_layout *h, int text, uint64_t bs, uint64_t itemsize)
-{
-  for (size_t i = 0; i < crvi_layout_count(); i++) {
-    const struct crv_layout *l = crvi_layout_at(i);
-    if (l->hdr->ptr_size != h->ptr_size || l->hdr->off_type != h->off_type)
-      continue;
-    uint64_t want = text ? (l->pep393 ? l->pep393->basicsize : l->ubuf->basicsize)
-                         : l->bytes->basicsize;
-    if (want == bs && itemsize == (text ? 0u : 1u))
-      return l->bytes_is_str27 ? 2 : 1;
-  }
-  return 0;
-}
-
 struct found {
   size_t page;      /* index in the set */
   size_t start;     /* offset of the object in the page */
@@ -163,7 +148,7 @@ static int try_header(const struct crv_wkdm_set *set, struct crv_space *s,
       int is_bytes = (ti.tp_flags & CRV_TPFLAGS_BYTES_SUBCLASS) != 0;
       if (is_text == is_bytes || (ti.tp_flags & TPFLAGS_HEAPTYPE))
         continue;
-      int fam = family(h, is_text, ti.tp_basicsize, ti.tp_itemsize);
+      int fam = crvi_layout_basicsize_family(h, is_text, ti.tp_basicsize, ti.tp_itemsize);
       if (!fam)
         continue;
       struct found f = {.page = k, .start = start, .basicsize = ti.tp_basicsize, .fam = fam};
