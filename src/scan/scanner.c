@@ -559,6 +559,11 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
       }
       if (wd->short_read) {
         sum->holes++; /* the file shrank or failed while reading */
+        if (r->backing == CRV_BACK_FILE || r->backing == CRV_BACK_CORE)
+          crvi_space_warn(s, "%s: only %llu of its %llu bytes could be read (the file shrank or "
+                          "a read failed); the rest is a hole",
+                          r->file, (unsigned long long)(wd->base + wd->lb + wd->body - r->start),
+                          (unsigned long long)present);
         if (wd->body == 0)
           break;
       }
