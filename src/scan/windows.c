@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* O_CLOEXEC */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,7 +245,18 @@ crv_err crvi_windows_open(struct crv_windows **out, const struct crv_windows_cfg
   if (threads > 1 && pthread_mutex_init(&ws->mu, NULL) == 0) {
     if (pthread_cond_init(&ws->cv, NULL) == 0) {
       ws->threaded = 1;
-      if (pthread_create(&ws->thread, NULL, reader_main, ws) != 0) {
+      /* Signals (SIGINT, SIGTERM, SIGPIPE ...) go to the caller's thread, which checks
+       * the stop flag and owns the output: the reader blocks them. */
+      sigset_t async, old;
+      sigemptyset(&async);
+      static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM,
+                                 SIGUSR1, SIGUSR2, SIGCHLD};
+      for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(&async, sigs[i]);
+      pthread_sigmask(SIG_BLOCK, &async, &old);
+      int rc = pthread_create(&ws->thread, NULL, reader_main, ws);
+      pthread_sigmask(SIG_SETMASK, &old, NULL);
+      if (rc != 0) {
         ws->threaded = 0; /* no thread: read on the caller's thread */
         ws->n_slots = 1;
         pthread_cond_destroy(&ws->cv);
