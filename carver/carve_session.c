@@ -34,10 +34,10 @@ const struct cli_opt session_opt_table[] = {
      SOPT_MAX_LEN},
     {"chunk-size", 0, "SIZE", "read granularity (default 4M); results never depend on it",
      SOPT_CHUNK},
-    {"threads", 0, "N", "2: a second thread reads dump files ahead, finds and checks the"
+    {"threads", 0, "N", "2: a second thread reads the memory ahead, finds and checks the"
      INDENT "candidates (default on a multi-core machine; about 4 MiB more"
-     INDENT "memory, or two chunks); 1: one thread. Same findings either way;"
-     INDENT "a live process is always read on one thread", SOPT_THREADS},
+     INDENT "memory, or two chunks); 1: one thread. Same findings either way",
+     SOPT_THREADS},
     {"hash-key", 0, "HEX", "the process's _Py_HashSecret: 32 or 48 hex digits", SOPT_HASH_KEY},
     {"hash-seed", 0, "N", "the process ran with PYTHONHASHSEED=N", SOPT_HASH_SEED},
     {"keep-unverified", 0, NULL, "also use objects whose cached hash does not match",

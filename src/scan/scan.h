@@ -61,8 +61,8 @@ struct crv_scan_cfg {
   const crv_hash_key *key; /* NULL: hashes are "unverified" */
   uint64_t max_value;      /* cap on length*unit */
   size_t chunk;            /* read granularity */
-  int threads;             /* 2: a reader thread reads ahead (not for live processes);
-                              0 or 1: everything on the calling thread */
+  int threads;             /* 2: a reader thread reads ahead; 0 or 1: everything on the
+                              calling thread */
   int keep_mismatch;       /* report objects whose hash mismatches */
   int clobbered;           /* also recover values whose header free() clobbered */
   uint64_t byte_budget;    /* stop after this many bytes (0: no limit) */

@@ -14,6 +14,7 @@
 #include "simd.h"
 #include "util/limits.h"
 #include "util/span.h"
+#include "source/pid.h"
 
 #define MAX_SLOTS 64u
 
@@ -35,6 +36,7 @@ struct crv_windows {
   uint64_t off;
   int fd;            /* reader thread: its own descriptor for region fd_region's dump file */
   size_t fd_region;
+  struct crv_proc_reader *proc; /* reader thread: its reads from a live process */
   crvi_skip_words_fn skip;      /* finds blocks with type words (AVX2 when the CPU has it) */
   struct slot slot[MAX_SLOTS];
   size_t n_slots;
@@ -102,6 +104,8 @@ static size_t read_ahead(struct crv_windows *ws, size_t i, uint64_t at, uint8_t 
   struct crv_space *s = ws->cfg.space;
   const struct crv_region *r = &s->r[i];
   int fd = -1;
+  if (r->backing == CRV_BACK_PROC)
+    return crvi_proc_reader_read(ws->proc, r, at, buf, len);
   if (r->backing == CRV_BACK_CORE) {
     fd = s->core_fd;
   } else if (r->backing == CRV_BACK_FILE) {
@@ -233,9 +237,9 @@ crv_err crvi_windows_open(struct crv_windows **out, const struct crv_windows_cfg
   ws->skip = crvi_skip_words_for(cfg->ptr_size);
   ws->n_slots = 1;
   int threads = cfg->threads;
-  for (size_t i = 0; i < cfg->space->n && threads > 1; i++)
-    if (cfg->space->r[i].backing == CRV_BACK_PROC)
-      threads = 1; /* a live process is read on the caller's thread only */
+  for (size_t i = 0; i < cfg->space->n && threads > 1 && !ws->proc; i++)
+    if (cfg->space->r[i].backing == CRV_BACK_PROC && !(ws->proc = crvi_proc_reader_new(cfg->space)))
+      threads = 1; /* no memory for the reader's own state: read on the caller's thread */
   if (threads > 1) {
     /* about CRV_READAHEAD_BYTES of windows in all, and at least two */
     ws->n_slots = CRV_READAHEAD_BYTES / (cfg->chunk ? cfg->chunk : 1);
@@ -322,6 +326,7 @@ void crvi_windows_close(struct crv_windows *ws)
     pthread_cond_destroy(&ws->cv);
     pthread_mutex_destroy(&ws->mu);
   }
+  crvi_proc_reader_free(ws->cfg.space, ws->proc); /* its hole bytes, whether the process exited */
   if (ws->fd >= 0)
     close(ws->fd);
   for (size_t i = 0; i < MAX_SLOTS; i++) {

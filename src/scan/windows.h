@@ -3,8 +3,9 @@
  * with a look-behind for object headers and a look-ahead for their values, together with
  * the pointer-aligned words of the chunk that equal one of the two type pointers.
  * With threads = 2, a reader thread reads the next window and finds its type words while
- * the caller validates the current one (dump files, cores and memory buffers; a live
- * process is always read on the caller's thread). Either way the windows are the same. */
+ * the caller validates the current one (dump files, cores, memory buffers and live
+ * processes, each read through the reader's own descriptors or read state). Either way the
+ * windows are the same (for a live process, as far as its memory stays the same). */
 #ifndef CARVER_SCAN_WINDOWS_H
 #define CARVER_SCAN_WINDOWS_H
 #include <stddef.h>

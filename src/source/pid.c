@@ -261,11 +261,11 @@ static crv_err read_maps(struct crv_space *s, int64_t pid, char **text, size_t *
 
 /* Pagemap entries for pages [first, first+count); non-readable entries become 0
  * (not present). Returns -1 when the process is gone. */
-static int read_pagemap(struct crv_proc *p, uint64_t first, size_t count)
+static int read_pagemap(const struct crv_proc *p, uint64_t *pm, uint64_t first, size_t count)
 {
   size_t got = 0;
   while (got < count * 8) {
-    ssize_t r = pread(p->pagemap_fd, (char *)p->pm + got, count * 8 - got,
+    ssize_t r = pread(p->pagemap_fd, (char *)pm + got, count * 8 - got,
                       (off_t)(first * 8 + got));
     if (r < 0 && errno == EINTR)
       continue;
@@ -276,7 +276,7 @@ static int read_pagemap(struct crv_proc *p, uint64_t first, size_t count)
     got += (size_t)r;
   }
   if (got < count * 8)
-    memset((char *)p->pm + (got & ~(size_t)7), 0, count * 8 - (got & ~(size_t)7));
+    memset((char *)pm + (got & ~(size_t)7), 0, count * 8 - (got & ~(size_t)7));
   return 0;
 }
 
@@ -378,7 +378,7 @@ static crv_err add_mapping_regions(struct crv_space *s, const char *file,
     size_t count = (size_t)((end - a + p->page - 1) / p->page);
     if (count > PM_BATCH)
       count = PM_BATCH;
-    if (read_pagemap(p, first, count) != 0) {
+    if (read_pagemap(p, p->pm, first, count) != 0) {
       s->vanished = 1;
       return crvi_space_fail(s, CRV_ERR_VANISHED, "process %lld exited while being opened",
                              (long long)p->pid);
@@ -464,7 +464,7 @@ static int first_resident(struct crv_space *s, uint64_t *addr)
     }
     for (uint64_t a = m->start; a < m->end;) {
       size_t count = (size_t)((m->end - a) / p->page < PM_BATCH ? (m->end - a) / p->page : PM_BATCH);
-      if (count == 0 || read_pagemap(p, a / p->page, count) != 0)
+      if (count == 0 || read_pagemap(p, p->pm, a / p->page, count) != 0)
         return 0;
       for (size_t k = 0; k < count; k++, a += p->page)
         if (p->pm[k] & PM_PRESENT) {
@@ -594,32 +594,58 @@ crv_err crvi_space_open_pid(struct crv_space *s, int64_t pid)
   return CRV_OK;
 }
 
-int crvi_proc_alive(struct crv_space *s)
+/* What one thread's reads from the process need of their own: the caller's thread uses
+ * the space's (s->proc->pm, s->vanished, s->late_hole_bytes), a reader thread its own
+ * (struct crv_proc_reader), merged into the space when it ends. */
+struct read_ctx {
+  const struct crv_proc *p;
+  uint64_t *pm;              /* PM_BATCH pagemap entries */
+  int *vanished;
+  uint64_t *late_hole_bytes;
+  int *use_vm_readv;
+};
+
+static int ctx_alive(const struct read_ctx *c)
 {
-  struct crv_proc *p = s->proc;
-  if (!p || s->vanished)
+  const struct crv_proc *p = c->p;
+  if (*c->vanished)
     return 0;
   if (p->pidfd >= 0) {
     struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
     if (poll(&pfd, 1, 0) > 0) /* readable: the process exited */
-      s->vanished = 1;
+      *c->vanished = 1;
   } else {
     char state;
     uint64_t st;
     if (proc_stat(p->pid, &state, &st) != 0 || st != p->starttime || state == 'Z' ||
         state == 'X')
-      s->vanished = 1;
+      *c->vanished = 1;
   }
-  return !s->vanished;
+  return !*c->vanished;
+}
+
+static struct read_ctx space_ctx(struct crv_space *s)
+{
+  struct read_ctx c = {s->proc, s->proc->pm, &s->vanished, &s->late_hole_bytes,
+                       &s->proc->use_vm_readv};
+  return c;
+}
+
+int crvi_proc_alive(struct crv_space *s)
+{
+  if (!s->proc || s->vanished)
+    return 0;
+  struct read_ctx c = space_ctx(s);
+  return ctx_alive(&c);
 }
 
 /* Reads resident pages [addr, addr+len); unreadable pages are zero-filled. -1 when the
  * process is gone. */
-static int read_resident(struct crv_space *s, uint64_t addr, uint8_t *dst, size_t len)
+static int read_resident(const struct read_ctx *c, uint64_t addr, uint8_t *dst, size_t len)
 {
-  struct crv_proc *p = s->proc;
+  const struct crv_proc *p = c->p;
   size_t done = 0;
-  if (p->use_vm_readv) {
+  if (*c->use_vm_readv) {
     struct iovec l = {dst, len}, r = {(void *)(uintptr_t)addr, len};
     ssize_t got = process_vm_readv((pid_t)p->pid, &l, 1, &r, 1, 0);
     if (got == (ssize_t)len)
@@ -629,7 +655,7 @@ static int read_resident(struct crv_space *s, uint64_t addr, uint8_t *dst, size_
     else if (errno == ESRCH)
       return -1;
     else if (errno == EPERM || errno == ENOSYS)
-      p->use_vm_readv = 0;
+      *c->use_vm_readv = 0;
   }
   /* The rest, page by page through /proc/PID/mem: a failing page is a hole. */
   while (done < len) {
@@ -641,12 +667,12 @@ static int read_resident(struct crv_space *s, uint64_t addr, uint8_t *dst, size_
     do
       got = pread(p->mem_fd, dst + done, n, (off_t)at);
     while (got < 0 && errno == EINTR);
-    if ((got == 0 || (got < 0 && errno == ESRCH)) && !crvi_proc_alive(s))
+    if ((got == 0 || (got < 0 && errno == ESRCH)) && !ctx_alive(c))
       return -1;
     if (got < (ssize_t)n) {
       size_t ok = got > 0 ? (size_t)got : 0;
       memset(dst + done + ok, 0, n - ok);
-      s->late_hole_bytes += n - ok;
+      *c->late_hole_bytes += n - ok;
     }
     done += n;
   }
@@ -673,7 +699,7 @@ static void read_absent(const struct crv_region *r, uint64_t at, uint8_t *dst, s
   memset(dst + done, 0, n - done);
 }
 
-static size_t proc_read(struct crv_space *s, const struct crv_region *r, uint64_t addr,
+static size_t proc_read(const struct read_ctx *c, const struct crv_region *r, uint64_t addr,
                         void *buf, size_t len);
 
 size_t crvi_proc_read(struct crv_space *s, const struct crv_region *r, uint64_t addr, void *buf,
@@ -682,17 +708,18 @@ size_t crvi_proc_read(struct crv_space *s, const struct crv_region *r, uint64_t 
   struct crv_proc *p = s->proc;
   if (!p || s->vanished)
     return 0;
+  struct read_ctx c = space_ctx(s);
   if (len > CACHE_MAX_READ || !p->cache)
-    return proc_read(s, r, addr, buf, len);
+    return proc_read(&c, r, addr, buf, len);
   if (addr < p->cache_start || addr + len > p->cache_end) {
     uint64_t a = addr & ~(uint64_t)(CACHE_BLOCK - 1), b;
     if (a < r->start)
       a = r->start;
     b = a + CACHE_BLOCK < r->end ? a + CACHE_BLOCK : r->end;
     if (addr + len > b) /* straddles a block boundary */
-      return proc_read(s, r, addr, buf, len);
+      return proc_read(&c, r, addr, buf, len);
     p->cache_start = p->cache_end = 0;
-    if (proc_read(s, r, a, p->cache, (size_t)(b - a)) != b - a)
+    if (proc_read(&c, r, a, p->cache, (size_t)(b - a)) != b - a)
       return 0;
     p->cache_start = a;
     p->cache_end = b;
@@ -701,16 +728,16 @@ size_t crvi_proc_read(struct crv_space *s, const struct crv_region *r, uint64_t 
   return len;
 }
 
-static size_t proc_read(struct crv_space *s, const struct crv_region *r, uint64_t addr,
+static size_t proc_read(const struct read_ctx *c, const struct crv_region *r, uint64_t addr,
                         void *buf, size_t len)
 {
-  struct crv_proc *p = s->proc;
+  const struct crv_proc *p = c->p;
   uint8_t *dst = buf;
   size_t done = 0;
   while (done < len) {
     uint64_t at = addr + done;
     if (p->pagemap_fd < 0) {
-      if (read_resident(s, at, dst + done, len - done) != 0)
+      if (read_resident(c, at, dst + done, len - done) != 0)
         return 0;
       done = len;
       break;
@@ -718,22 +745,22 @@ static size_t proc_read(struct crv_space *s, const struct crv_region *r, uint64_
     uint64_t first = at / p->page;
     uint64_t last = (addr + len - 1) / p->page;
     size_t count = (size_t)(last - first + 1 < PM_BATCH ? last - first + 1 : PM_BATCH);
-    if (read_pagemap(p, first, count) != 0) {
-      s->vanished = 1;
+    if (read_pagemap(p, c->pm, first, count) != 0) {
+      *c->vanished = 1;
       return 0;
     }
     /* Runs of pages in the same state inside this batch. */
     size_t k = 0;
     while (k < count && done < len) {
-      uint64_t st = p->pm[k] & (PM_PRESENT | PM_SWAPPED);
+      uint64_t st = c->pm[k] & (PM_PRESENT | PM_SWAPPED);
       size_t k2 = k + 1;
-      while (k2 < count && (p->pm[k2] & (PM_PRESENT | PM_SWAPPED)) == st)
+      while (k2 < count && (c->pm[k2] & (PM_PRESENT | PM_SWAPPED)) == st)
         k2++;
       uint64_t run_end = (first + k2) * p->page;
       uint64_t cur = addr + done;
       size_t n = (size_t)((run_end < addr + len ? run_end : addr + len) - cur);
       if (st & PM_PRESENT) {
-        if (read_resident(s, cur, dst + done, n) != 0)
+        if (read_resident(c, cur, dst + done, n) != 0)
           return 0;
       } else {
         read_absent(r, cur, dst + done, n, (st & PM_SWAPPED) != 0);
@@ -743,9 +770,48 @@ static size_t proc_read(struct crv_space *s, const struct crv_region *r, uint64_
     }
   }
   /* Data read from a process that exited meanwhile may come from a reused pid. */
-  if (!crvi_proc_alive(s))
+  if (!ctx_alive(c))
     return 0;
   return done;
+}
+
+struct crv_proc_reader {
+  struct read_ctx c;
+  uint64_t pm[PM_BATCH];
+  int vanished, use_vm_readv;
+  uint64_t late_hole_bytes;
+};
+
+struct crv_proc_reader *crvi_proc_reader_new(struct crv_space *s)
+{
+  if (!s->proc)
+    return NULL;
+  struct crv_proc_reader *rd = calloc(1, sizeof *rd);
+  if (!rd)
+    return NULL;
+  rd->vanished = s->vanished;
+  rd->use_vm_readv = s->proc->use_vm_readv;
+  rd->c = (struct read_ctx){s->proc, rd->pm, &rd->vanished, &rd->late_hole_bytes,
+                            &rd->use_vm_readv};
+  return rd;
+}
+
+size_t crvi_proc_reader_read(struct crv_proc_reader *rd, const struct crv_region *r,
+                             uint64_t addr, void *buf, size_t len)
+{
+  if (rd->vanished)
+    return 0;
+  return proc_read(&rd->c, r, addr, buf, len);
+}
+
+void crvi_proc_reader_free(struct crv_space *s, struct crv_proc_reader *rd)
+{
+  if (!rd)
+    return;
+  s->late_hole_bytes += rd->late_hole_bytes;
+  if (rd->vanished)
+    s->vanished = 1;
+  free(rd);
 }
 
 void crvi_proc_close(struct crv_space *s)

@@ -27,6 +27,17 @@ crv_err crvi_space_open_pid(struct crv_space *s, int64_t pid);
 size_t crvi_proc_read(struct crv_space *s, const struct crv_region *r, uint64_t addr, void *buf,
                       size_t len);
 
+/* Reads for another thread (the scanner's reader thread): its own pagemap buffer and
+ * flags, the process's descriptors shared (pread and process_vm_readv only). new and free
+ * on the space's thread; free adds its hole bytes and vanished flag to the space. read
+ * works as crvi_proc_read without the small-read cache, and may run while the space's
+ * thread reads too. */
+struct crv_proc_reader;
+struct crv_proc_reader *crvi_proc_reader_new(struct crv_space *s);
+size_t crvi_proc_reader_read(struct crv_proc_reader *rd, const struct crv_region *r,
+                             uint64_t addr, void *buf, size_t len);
+void crvi_proc_reader_free(struct crv_space *s, struct crv_proc_reader *rd);
+
 /* 1 while the process runs; 0 (and s->vanished set) once it exited. */
 int crvi_proc_alive(struct crv_space *s);
 
