@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The shared carving session (see carve_session.h): options, inputs, interpreter, key, writer. */
-#define _GNU_SOURCE /* O_CLOEXEC */
+#define _GNU_SOURCE /* O_CLOEXEC, sched_getaffinity */
 #include "carve_session.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,9 +36,9 @@ const struct cli_opt session_opt_table[] = {
     {"chunk-size", 0, "SIZE", "read granularity (default 4M); results never depend on it",
      SOPT_CHUNK},
     {"threads", 0, "N", "2: a second thread reads the memory ahead, finds and checks the"
-     INDENT "candidates (default on a multi-core machine; about 4 MiB more"
-     INDENT "memory, or two chunks); 1: one thread. Same findings either way",
-     SOPT_THREADS},
+     INDENT "candidates (default when carver may use more than one CPU; about"
+     INDENT "4 MiB more memory, or two chunks); 1: one thread. The findings"
+     INDENT "are the same either way", SOPT_THREADS},
     {"hash-key", 0, "HEX", "the process's _Py_HashSecret: 32 or 48 hex digits", SOPT_HASH_KEY},
     {"hash-seed", 0, "N", "the process ran with PYTHONHASHSEED=N", SOPT_HASH_SEED},
     {"keep-unverified", 0, NULL, "also use objects whose cached hash does not match",
@@ -67,12 +68,22 @@ size_t session_opts_merge(struct cli_opt *dst, size_t cap, const struct cli_opt 
   return n_own + session_n_opts;
 }
 
+/* CPUs this process may run on (its affinity mask, e.g. under taskset or a cpuset). */
+static int usable_cpus(void)
+{
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    return CPU_COUNT(&set);
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
 void session_opts_init(struct session_opts *o)
 {
   memset(o, 0, sizeof *o);
   o->max_value = CRV_DEFAULT_MAX_VALUE;
   o->chunk = CRV_DEFAULT_CHUNK;
-  o->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+  o->threads = usable_cpus() > 1 ? 2 : 1;
 }
 
 static int known_python(const char *v)
