@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include "simd.h"
 #include <stdlib.h>
 #include <string.h>
-#include "simd.h"
 
 static size_t skip_words64(const uint8_t *b, size_t o, size_t end, uint64_t t1, uint64_t t2)
 {
@@ -53,30 +53,30 @@ static size_t skip_sizes64(const uint8_t *b, size_t k, size_t stop, uint64_t roo
 
 #define LOADU(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 
-__attribute__((target("avx2"))) static size_t skip_words64_avx2(const uint8_t *b, size_t o,
-                                                                size_t end, uint64_t t1,
-                                                                uint64_t t2)
+__attribute__((target("avx2"))) static size_t
+skip_words64_avx2(const uint8_t *b, size_t o, size_t end, uint64_t t1, uint64_t t2)
 {
   const __m256i a = _mm256_set1_epi64x((long long)t1), c = _mm256_set1_epi64x((long long)t2);
   for (; o + 64 <= end; o += 64) {
     __m256i x = LOADU(b + o), y = LOADU(b + o + 32);
-    __m256i m = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi64(x, a), _mm256_cmpeq_epi64(x, c)),
-                                _mm256_or_si256(_mm256_cmpeq_epi64(y, a), _mm256_cmpeq_epi64(y, c)));
+    __m256i m =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi64(x, a), _mm256_cmpeq_epi64(x, c)),
+                        _mm256_or_si256(_mm256_cmpeq_epi64(y, a), _mm256_cmpeq_epi64(y, c)));
     if (!_mm256_testz_si256(m, m))
       break;
   }
   return o;
 }
 
-__attribute__((target("avx2"))) static size_t skip_words32_avx2(const uint8_t *b, size_t o,
-                                                                size_t end, uint64_t t1,
-                                                                uint64_t t2)
+__attribute__((target("avx2"))) static size_t
+skip_words32_avx2(const uint8_t *b, size_t o, size_t end, uint64_t t1, uint64_t t2)
 {
   const __m256i a = _mm256_set1_epi32((int)(uint32_t)t1), c = _mm256_set1_epi32((int)(uint32_t)t2);
   for (; o + 64 <= end; o += 64) {
     __m256i x = LOADU(b + o), y = LOADU(b + o + 32);
-    __m256i m = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(x, a), _mm256_cmpeq_epi32(x, c)),
-                                _mm256_or_si256(_mm256_cmpeq_epi32(y, a), _mm256_cmpeq_epi32(y, c)));
+    __m256i m =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(x, a), _mm256_cmpeq_epi32(x, c)),
+                        _mm256_or_si256(_mm256_cmpeq_epi32(y, a), _mm256_cmpeq_epi32(y, c)));
     if (!_mm256_testz_si256(m, m))
       break;
   }
@@ -99,10 +99,12 @@ __attribute__((target("avx2"))) static size_t skip_sizes64_avx2(const uint8_t *b
     const __m256i lim = _mm256_xor_si256(_mm256_set1_epi64x((long long)(room - k - 32)), sign);
     __m256i x = LOADU(b + k), y = LOADU(b + k + 32);
     __m256i okx = _mm256_andnot_si256(
-        _mm256_cmpgt_epi64(_mm256_xor_si256(_mm256_sub_epi64(_mm256_and_si256(x, align), min), sign), lim),
+        _mm256_cmpgt_epi64(
+            _mm256_xor_si256(_mm256_sub_epi64(_mm256_and_si256(x, align), min), sign), lim),
         _mm256_cmpeq_epi64(_mm256_and_si256(x, flags), zero));
     __m256i oky = _mm256_andnot_si256(
-        _mm256_cmpgt_epi64(_mm256_xor_si256(_mm256_sub_epi64(_mm256_and_si256(y, align), min), sign), lim),
+        _mm256_cmpgt_epi64(
+            _mm256_xor_si256(_mm256_sub_epi64(_mm256_and_si256(y, align), min), sign), lim),
         _mm256_cmpeq_epi64(_mm256_and_si256(y, flags), zero));
     __m256i m = _mm256_and_si256(_mm256_or_si256(okx, oky), odd);
     if (!_mm256_testz_si256(m, m))

@@ -4,17 +4,17 @@
  * uses the oldest. Small chunks get more slots, so that the two threads seldom wait for
  * each other; either side wakes the other only when it sleeps. */
 #define _GNU_SOURCE /* O_CLOEXEC */
+#include "windows.h"
+#include "simd.h"
+#include "source/pid.h"
+#include "util/limits.h"
+#include "util/span.h"
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "windows.h"
-#include "simd.h"
-#include "util/limits.h"
-#include "util/span.h"
-#include "source/pid.h"
 
 #define MAX_SLOTS 64u
 
@@ -26,7 +26,7 @@ struct slot {
   size_t hits_cap;
   void *judged;      /* verdicts (threaded mode with cfg.judge) */
   size_t judged_cap; /* in verdicts */
-  int ready; /* filled and not yet released by the caller (threaded mode) */
+  int ready;         /* filled and not yet released by the caller (threaded mode) */
 };
 
 struct crv_windows {
@@ -34,7 +34,7 @@ struct crv_windows {
   /* the next window to produce (touched only by the producer) */
   size_t region;
   uint64_t off;
-  int fd;            /* reader thread: its own descriptor for region fd_region's dump file */
+  int fd; /* reader thread: its own descriptor for region fd_region's dump file */
   size_t fd_region;
   struct crv_proc_reader *proc; /* reader thread: its reads from a live process */
   crvi_skip_words_fn skip;      /* finds blocks with type words (AVX2 when the CPU has it) */
@@ -48,9 +48,9 @@ struct crv_windows {
   int quit, done;
   int reader_sleeps, caller_sleeps;
   crv_err err;
-  size_t consumed;   /* windows handed to the caller */
-  size_t judge_max;  /* verdicts per slot at most (CRV_JUDGE_AHEAD_BYTES over the ring) */
-  int holding;       /* the caller holds slot (consumed - 1) % n_slots */
+  size_t consumed;  /* windows handed to the caller */
+  size_t judge_max; /* verdicts per slot at most (CRV_JUDGE_AHEAD_BYTES over the ring) */
+  int holding;      /* the caller holds slot (consumed - 1) % n_slots */
 };
 
 static int push_hit(struct slot *sl, size_t *n, uint64_t h)
@@ -253,8 +253,8 @@ crv_err crvi_windows_open(struct crv_windows **out, const struct crv_windows_cfg
        * the stop flag and owns the output: the reader blocks them. */
       sigset_t async, old;
       sigemptyset(&async);
-      static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM,
-                                 SIGUSR1, SIGUSR2, SIGCHLD};
+      static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGPIPE,
+                                 SIGALRM, SIGUSR1, SIGUSR2, SIGCHLD};
       for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(&async, sigs[i]);
       pthread_sigmask(SIG_BLOCK, &async, &old);

@@ -8,23 +8,23 @@
  * windows are the same (for a live process, as far as its memory stays the same). */
 #ifndef CARVER_SCAN_WINDOWS_H
 #define CARVER_SCAN_WINDOWS_H
-#include <stddef.h>
-#include <stdint.h>
 #include "carver/error.h"
 #include "source/space.h"
+#include <stddef.h>
+#include <stdint.h>
 
 struct crv_window {
-  size_t region;      /* index in the space */
-  uint64_t base;      /* address of buf[0]: the chunk's start minus lb */
-  size_t lb;          /* look-behind bytes before the chunk */
-  size_t body;        /* bytes of the chunk (after a short read: those that were read) */
-  size_t len;         /* bytes in buf: lb + body + look-ahead */
-  int short_read;     /* fewer than lb + body bytes could be read: a hole; the region's last */
-  int region_end;     /* the last window of its region */
+  size_t region;  /* index in the space */
+  uint64_t base;  /* address of buf[0]: the chunk's start minus lb */
+  size_t lb;      /* look-behind bytes before the chunk */
+  size_t body;    /* bytes of the chunk (after a short read: those that were read) */
+  size_t len;     /* bytes in buf: lb + body + look-ahead */
+  int short_read; /* fewer than lb + body bytes could be read: a hole; the region's last */
+  int region_end; /* the last window of its region */
   const uint8_t *buf;
   const uint64_t *hits; /* window offset << 1 | 1 for the text type, in address order */
   size_t n_hits;
-  const void *judged;   /* verdicts of hits[0 .. n_judged), from cfg->judge on the reader */
+  const void *judged; /* verdicts of hits[0 .. n_judged), from cfg->judge on the reader */
   size_t n_judged;
 };
 
@@ -32,10 +32,10 @@ struct crv_windows;
 
 struct crv_windows_cfg {
   struct crv_space *space;
-  size_t chunk;               /* bytes per window body, a multiple of 8 */
-  unsigned ptr_size;          /* 4 or 8 */
+  size_t chunk;      /* bytes per window body, a multiple of 8 */
+  unsigned ptr_size; /* 4 or 8 */
   uint64_t text_type, bytes_type;
-  int threads;                /* 2: read ahead on a second thread; otherwise one thread */
+  int threads; /* 2: read ahead on a second thread; otherwise one thread */
   /* Optional, reader thread only: fill out[0 .. n) (verdict_size bytes each) for the first
    * n hits of w. Must only read w and what judge_user points to. */
   void (*judge)(const void *judge_user, const struct crv_window *w, void *out, size_t n);

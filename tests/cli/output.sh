@@ -6,12 +6,7 @@
 # Usage: sh output.sh CARVER_BIN WORK_DIR SOURCE_DIR
 . "$(dirname "$0")/lib.inc"
 
-make_dump dump
-case $? in
-0) ;;
-77) skip "cannot read another process's memory (/proc/PID/mem)" ;;
-*) finish ;;
-esac
+need_dump dump
 
 mode() { stat -c %a "$1"; }
 

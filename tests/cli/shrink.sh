@@ -5,12 +5,7 @@
 # Usage: sh shrink.sh CARVER_BIN WORK_DIR SOURCE_DIR
 . "$(dirname "$0")/lib.inc"
 
-make_dump dump
-case $? in
-0) ;;
-77) skip "cannot read another process's memory (/proc/PID/mem)" ;;
-*) finish ;;
-esac
+need_dump dump
 
 # A large sparse plain file beside the dump with a copy of the process's largest mapping
 # at its start, so that objects are found before the file shrinks.

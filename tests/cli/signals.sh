@@ -4,12 +4,7 @@
 # Usage: sh signals.sh CARVER_BIN WORK_DIR SOURCE_DIR
 . "$(dirname "$0")/lib.inc"
 
-make_dump dump
-case $? in
-0) ;;
-77) skip "cannot read another process's memory (/proc/PID/mem)" ;;
-*) finish ;;
-esac
+need_dump dump
 
 # A large plain file beside the dump, at an address no mapping of the process uses: sparse
 # (it costs no disk space) but carrying a copy of the process's largest mapping every

@@ -46,8 +46,7 @@ static void plant(uint8_t *b, size_t n, unsigned w, unsigned count)
 }
 
 /* Reference: offsets o, o + w, ... < end - w + 1 whose word is T1 or T2. */
-static size_t ref_words(const uint8_t *b, size_t o, size_t end, unsigned w, size_t *out,
-                        size_t cap)
+static size_t ref_words(const uint8_t *b, size_t o, size_t end, unsigned w, size_t *out, size_t cap)
 {
   size_t n = 0;
   for (; o + w <= end; o += w) {
@@ -140,8 +139,9 @@ static void test_skip_sizes(void)
     /* plausible sizes at some positions, small values and pointers elsewhere */
     for (unsigned i = 0, n = (unsigned)(rnd64() % 40); i < n; i++) {
       size_t k = (size_t)(rnd64() % (N / 16)) * 16;
-      uint64_t v = (rnd64() & 1) ? (32 + 16 * (rnd64() % 4096)) | (rnd64() & 1)
-                                 : (rnd64() & 1) ? 0x55d0c0ffee10ull : rnd64() % 100;
+      uint64_t v = (rnd64() & 1)   ? (32 + 16 * (rnd64() % 4096)) | (rnd64() & 1)
+                   : (rnd64() & 1) ? 0x55d0c0ffee10ull
+                                   : rnd64() % 100;
       memcpy(b + k + 8, &v, 8);
     }
     size_t stop = N - 16 - (size_t)(rnd64() % 200);
@@ -184,7 +184,8 @@ static void test_windows(void)
     plant(mem[i], sizes[i] + 8, 8, (unsigned)(sizes[i] / 500));
     uint64_t present = i == 1 ? sizes[i] - 1000 : sizes[i]; /* region 1 ends in a hole */
     CHECK_EQ_U64(crvi_space_add_region(&s, CRV_BACK_MEM, "mem", NULL, starts[i],
-                                       starts[i] + sizes[i] + (i == 2), 0, present, 0), CRV_OK);
+                                       starts[i] + sizes[i] + (i == 2), 0, present, 0),
+                 CRV_OK);
     s.r[s.n - 1].mem = mem[i];
   }
   CHECK_EQ_U64(crvi_space_finish(&s), CRV_OK);
@@ -192,8 +193,12 @@ static void test_windows(void)
   for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
     struct crv_windows *ws[2];
     for (int t = 0; t < 2; t++) {
-      struct crv_windows_cfg cfg = {.space = &s, .chunk = chunks[c], .ptr_size = 8,
-                                    .text_type = T1, .bytes_type = T2, .threads = t + 1};
+      struct crv_windows_cfg cfg = {.space = &s,
+                                    .chunk = chunks[c],
+                                    .ptr_size = 8,
+                                    .text_type = T1,
+                                    .bytes_type = T2,
+                                    .threads = t + 1};
       CHECK_EQ_U64(crvi_windows_open(&ws[t], &cfg), CRV_OK);
     }
     CHECK(!crvi_windows_threaded(ws[0]));
@@ -203,8 +208,8 @@ static void test_windows(void)
       const struct crv_region *r = &s.r[i];
       uint64_t present = r->present < r->end - r->start ? r->present : r->end - r->start;
       size_t ref[4096];
-      ref_hits += ref_words(r->mem, (size_t)((8 - (r->start & 7)) & 7), (size_t)present, 8,
-                            ref, 4096);
+      ref_hits +=
+          ref_words(r->mem, (size_t)((8 - (r->start & 7)) & 7), (size_t)present, 8, ref, 4096);
     }
     for (;;) {
       crv_err e0, e1;
@@ -241,8 +246,8 @@ static void test_windows(void)
     crvi_windows_close(ws[1]);
   }
   /* stopping early: close with the reader thread blocked on a full ring */
-  struct crv_windows_cfg cfg = {.space = &s, .chunk = 64, .ptr_size = 8,
-                                .text_type = T1, .bytes_type = T2, .threads = 2};
+  struct crv_windows_cfg cfg = {
+      .space = &s, .chunk = 64, .ptr_size = 8, .text_type = T1, .bytes_type = T2, .threads = 2};
   struct crv_windows *w;
   crv_err e;
   CHECK_EQ_U64(crvi_windows_open(&w, &cfg), CRV_OK);
