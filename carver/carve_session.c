@@ -316,8 +316,7 @@ int session_open_memory(struct session *s, const struct session_opts *o, char **
                           .no_symbols = o->no_symbols};
   crv_err e = cli_open_inputs(&s->space, &in);
   if (e != CRV_OK) {
-    cli_error("%s", s->space.errmsg[0] ? s->space.errmsg : crv_strerror(e));
-    return cli_exit_for(e);
+    return cli_space_error(&s->space, e);
   }
   s->inputs_open = 1;
   return session_start(s);

@@ -172,9 +172,9 @@ int cmd_dump(int argc, char **argv)
   crv_err e = cli_open_inputs(&s, &in);
   cli_verbosity = saved;
   if (e != CRV_OK) {
-    cli_error("%s", s.errmsg[0] ? s.errmsg : crv_strerror(e));
+    int rc = cli_space_error(&s, e);
     crvi_space_free(&s);
-    return cli_exit_for(e);
+    return rc;
   }
   if (!s.proc && s.core_fd < 0) {
     cli_error("carver dump reads a live process (--pid PID) or a core file");

@@ -111,9 +111,9 @@ int cmd_maps(int argc, char **argv)
   s.warn = space_warn;
   crv_err e = cli_open_inputs(&s, &in);
   if (e != CRV_OK) {
-    cli_error("%s", s.errmsg[0] ? s.errmsg : crv_strerror(e));
+    int rc = cli_space_error(&s, e);
     crvi_space_free(&s);
-    return cli_exit_for(e);
+    return rc;
   }
   if (s.pid >= 0) {
     printf("process %lld", (long long)s.pid);

@@ -303,9 +303,9 @@ static int compress_tree(const char *dir, char **inputs, size_t n_inputs, int va
   s.warn = space_warn;
   crv_err e = cli_open_inputs(&s, &in);
   if (e != CRV_OK) {
-    cli_error("%s", s.errmsg[0] ? s.errmsg : crv_strerror(e));
+    rc = cli_space_error(&s, e);
     crvi_space_free(&s);
-    return cli_exit_for(e);
+    return rc;
   }
   for (size_t ri = 0; ri < s.n; ri++) {
     const struct crv_region *r = &s.r[ri];
@@ -552,8 +552,7 @@ static int decompress_dumps(const char *dir, char **inputs, size_t n_inputs, int
   crvi_wkdm_set_init(&set);
   crv_err e = crvi_wkdm_load(&set, &s, inputs, n_inputs, variant);
   if (e != CRV_OK) {
-    cli_error("%s", s.errmsg[0] ? s.errmsg : crv_strerror(e));
-    rc = cli_exit_for(e);
+    rc = cli_space_error(&s, e);
     goto out;
   }
   if (make_dir(dir) != 0) {
@@ -940,15 +939,13 @@ int cmd_wkdm_scan(int argc, char **argv)
     goto close;
   crv_err e = crvi_wkdm_load(&set, &s.space, s.paths, s.n_paths, variant);
   if (e != CRV_OK) {
-    cli_error("%s", s.space.errmsg[0] ? s.space.errmsg : crv_strerror(e));
-    rc = cli_exit_for(e);
+    rc = cli_space_error(&s.space, e);
     goto close;
   }
   const char *maps = so.maps_path ? so.maps_path : set.maps;
   if (maps && set.n_known) {
     if ((e = crvi_space_apply_maps(&s.space, maps)) != CRV_OK) {
-      cli_error("%s", s.space.errmsg[0] ? s.space.errmsg : crv_strerror(e));
-      rc = cli_exit_for(e);
+      rc = cli_space_error(&s.space, e);
       goto close;
     }
     char why[600];

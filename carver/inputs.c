@@ -11,6 +11,12 @@
 #include "source/interp.h"
 #include "source/pid.h"
 
+int cli_space_error(const struct crv_space *s, crv_err e)
+{
+  cli_error("%s", s->errmsg[0] ? s->errmsg : crv_strerror(e));
+  return cli_exit_for(e);
+}
+
 void space_warn(void *user, const char *msg)
 {
   (void)user;

@@ -27,6 +27,9 @@ int cli_parse_pid(const char *arg, int64_t *pid);
 /* After a scan: reports a live process that exited meanwhile (returns EXIT_VANISHED) and
  * pages zero-filled because they were no longer resident; otherwise returns rc. */
 int cli_inputs_finish(struct crv_space *s, int rc);
+/* Reports e, a failure of an operation on s, as one error line (the space's errmsg when it
+ * has one) and returns the exit code for it. */
+int cli_space_error(const struct crv_space *s, crv_err e);
 /* The warning sink the CLI installs on every space. */
 void space_warn(void *user, const char *msg);
 #endif
