@@ -17,10 +17,7 @@
 struct scanner {
   const struct crv_scan_cfg *cfg;
   crv_summary *sum;
-  /* the current window of memory */
-  uint64_t win_base;
-  const uint8_t *win;
-  size_t win_len;
+  const struct crv_window *w; /* the current window of memory, NULL between regions */
   /* the value of the current object when it is not inside the window */
   uint8_t *scratch;
   size_t scratch_cap;
@@ -38,32 +35,21 @@ struct verdict {
   struct crv_obj_info info;
 };
 
-/* 1 when [addr, addr+n) lies inside the current window. */
-static int in_window(const struct scanner *sc, uint64_t addr, size_t n)
+/* [addr, addr+n) inside window w (NULL: none): where it is, else NULL. */
+static const uint8_t *window_at(const struct crv_window *w, uint64_t addr, size_t n)
 {
-  return addr >= sc->win_base && addr - sc->win_base <= sc->win_len &&
-         n <= sc->win_len - (size_t)(addr - sc->win_base);
-}
-
-/* Bytes at [addr, addr+n): from the window when inside it, else read into dst.
- * *p points at them; returns how many are available (< n at a hole). */
-static size_t view(struct scanner *sc, uint64_t addr, size_t n, uint8_t *dst,
-                   const uint8_t **p)
-{
-  if (in_window(sc, addr, n)) {
-    *p = sc->win + (addr - sc->win_base);
-    return n;
-  }
-  *p = dst;
-  return crvi_space_read(sc->cfg->space, addr, dst, n);
+  if (w && addr >= w->base && addr - w->base <= w->len && n <= w->len - (size_t)(addr - w->base))
+    return w->buf + (addr - w->base);
+  return NULL;
 }
 
 /* crvi_space_read through the window: a copy when [addr, addr+n) is inside it. The heap
  * walk reads size words 8 bytes at a time; as pread calls they cost more than the scan. */
 static size_t wread(struct scanner *sc, uint64_t addr, void *dst, size_t n)
 {
-  if (sc->win && in_window(sc, addr, n)) {
-    memcpy(dst, sc->win + (addr - sc->win_base), n);
+  const uint8_t *in = window_at(sc->w, addr, n);
+  if (in) {
+    memcpy(dst, in, n);
     return n;
   }
   return crvi_space_read(sc->cfg->space, addr, dst, n);
@@ -95,10 +81,8 @@ static int is_pointer(void *user, uint64_t v)
 static size_t look(struct scanner *sc, const struct crv_window *w, uint64_t addr, size_t n,
                    uint8_t *dst, const uint8_t **p)
 {
-  if (addr >= w->base && addr - w->base <= w->len && n <= w->len - (size_t)(addr - w->base)) {
-    *p = w->buf + (addr - w->base);
+  if ((*p = window_at(w, addr, n)) != NULL)
     return n;
-  }
   if (!sc)
     return SIZE_MAX;
   *p = dst;
@@ -152,9 +136,7 @@ static void judge(const struct crv_scan_cfg *cfg, struct scanner *sc, const stru
   v->r = CRV_R_DATA_SHORT;
   /* The scratch buffer only for a value outside the window: it grows to the largest such
    * value (at most --max-len plus a unit), which bounds carver's memory. */
-  const uint8_t *in_win;
-  if (sc && look(NULL, w, info->data_addr, dneed, NULL, &in_win) == SIZE_MAX &&
-      grow_scratch(sc, dneed) != 0)
+  if (sc && !window_at(w, info->data_addr, dneed) && grow_scratch(sc, dneed) != 0)
     return;
   size_t got = look(sc, w, info->data_addr, dneed, sc ? sc->scratch : NULL, d);
   if (got == SIZE_MAX) {
@@ -199,11 +181,11 @@ static void judge_ahead(const void *user, const struct crv_window *w, void *out,
   }
 }
 
-/* Hit k of the window: judged ahead (ahead != NULL, not deferred) or here; then reported
- * or counted as rejected. */
-static void candidate(struct scanner *sc, const struct crv_window *w, size_t k,
-                      const struct verdict *ahead)
+/* Hit k of the current window: judged ahead (ahead != NULL, not deferred) or here; then
+ * reported or counted as rejected. */
+static void candidate(struct scanner *sc, size_t k, const struct verdict *ahead)
 {
+  const struct crv_window *w = sc->w;
   const struct crv_scan_cfg *cfg = sc->cfg;
   const struct crv_layout *l = cfg->layout;
   const uint64_t type_word_at = w->base + (w->hits[k] >> 1);
@@ -218,9 +200,10 @@ static void candidate(struct scanner *sc, const struct crv_window *w, size_t k,
 
   sc->sum->candidates++;
   if (v && !v->deferred && v->r == CRV_VALID) {
-    size_t hneed = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
-    havail = look(NULL, w, obj, hneed, NULL, &h);
-    look(NULL, w, v->info.data_addr, (size_t)v->info.data_bytes + v->info.unit, NULL, &d);
+    /* the reader judged it from this window: header and value lie in it */
+    havail = is_text ? crvi_layout_text_header_len(l) : crvi_layout_bytes_header_len(l);
+    h = window_at(w, obj, havail);
+    d = window_at(w, v->info.data_addr, (size_t)v->info.data_bytes + v->info.unit);
   } else if (!v || v->deferred) {
     judge(cfg, sc, w, type_word_at, is_text, &here, hbuf, &h, &havail, &d);
     v = &here;
@@ -341,7 +324,7 @@ static uint64_t clobbered_at(struct scanner *sc, const struct crv_region *reg, u
     return 0; /* intact header: the type-pointer pass reports it */
   if (grow_scratch(sc, usable) != 0)
     return 0;
-  size_t avail = view(sc, u, usable, sc->scratch, &d);
+  size_t avail = look(sc, sc->w, u, usable, sc->scratch, &d);
   for (int is_text = 1; is_text >= 0; is_text--) {
     struct crv_obj_info info;
     int proof;
@@ -424,11 +407,10 @@ static uint64_t next_boundary(struct scanner *sc, uint64_t p, uint64_t limit, ui
     const uint8_t *b = block;
     uint64_t want = limit - q + 16; /* the size word of every position before limit */
     size_t got;
-    if (sc->win && q >= sc->win_base && q - sc->win_base < sc->win_len &&
-        (sc->win_len - (size_t)(q - sc->win_base) >= want ||
-         sc->win_len - (size_t)(q - sc->win_base) >= sizeof block)) {
-      size_t left = sc->win_len - (size_t)(q - sc->win_base);
-      b = sc->win + (q - sc->win_base);
+    const uint8_t *in = window_at(sc->w, q, want < sizeof block ? (size_t)want : sizeof block);
+    if (in) { /* straight from the window, as far as it goes */
+      size_t left = sc->w->len - (size_t)(q - sc->w->base);
+      b = in;
       got = want < left ? (size_t)want : left;
     } else {
       got = wread(sc, q, block, want < sizeof block ? (size_t)want : sizeof block);
@@ -567,12 +549,10 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
         if (wd->body == 0)
           break;
       }
-      sc.win_base = wd->base;
-      sc.win = wd->buf;
-      sc.win_len = wd->len;
+      sc.w = wd;
       const struct verdict *ahead = wd->judged;
       for (size_t h = 0; h < wd->n_hits && !sc.stopped; h++)
-        candidate(&sc, wd, h, h < wd->n_judged ? &ahead[h] : NULL);
+        candidate(&sc, h, h < wd->n_judged ? &ahead[h] : NULL);
       walk_heap(&sc, r, present, &mchunk, wd->base + wd->lb + wd->body);
       sum->bytes_scanned += wd->body;
       done += wd->body;
@@ -581,7 +561,7 @@ crv_err crvi_scan(const struct crv_scan_cfg *cfg, crv_summary *sum)
       if (sc.stopped || wd->region_end)
         break;
     }
-    sc.win = NULL; /* the window is handed back at the next call */
+    sc.w = NULL; /* the window is handed back at the next call */
   }
   crvi_windows_close(ws);
   free(sc.scratch);
