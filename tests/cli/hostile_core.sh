@@ -87,19 +87,11 @@ for n in past huge wrap cut ntfile; do
 done
 
 note "a real core, rewritten"
-command -v gcore >/dev/null 2>&1 || { note "gcore not installed: real-core cases skipped"; finish; }
-mkfifo "$WORK/hold"
-exec 9<>"$WORK/hold"
-"$PYTHON3" -S -c 'import os, sys; K = ["hostile-core-%d" % i * 20 for i in range(2000)]; open(sys.argv[1], "w").write("x"); os.read(0, 1)' \
-  "$WORK/ready" <"$WORK/hold" 9>&- &
-target=$!
-i=0
-while [ ! -s "$WORK/ready" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-gcore -o "$WORK/core" "$target" >gcore.log 2>&1
-exec 9>&-
-wait "$target"
-CORE=$WORK/core.$target
-[ -s "$CORE" ] || { note "gcore made no core (ptrace not allowed here?): real-core cases skipped"; finish; }
+core_of_python hostile-core
+case $? in
+1) note "gcore not installed: real-core cases skipped"; finish ;;
+2) note "gcore made no core (ptrace not allowed here?): real-core cases skipped"; finish ;;
+esac
 "$PYTHON3" - "$CORE" <<'EOF' || bad "could not rewrite the core"
 import struct, sys
 data = bytearray(open(sys.argv[1], "rb").read())
