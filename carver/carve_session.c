@@ -21,7 +21,7 @@ const struct cli_opt session_opt_table[] = {
     {"format", 0, "FMT", "text, jsonl or msgpack (default: text on a terminal, else msgpack;"
      INDENT "with -o, from the file extension .txt/.jsonl/.msgpack)", SOPT_FORMAT},
     {"output", 'o', "FILE", "write findings to FILE (created mode 0600; never overwritten"
-     INDENT "without --force)", SOPT_OUTPUT},
+     INDENT "without --force; a device or FIFO is written to)", SOPT_OUTPUT},
     {"force", 0, NULL, "overwrite FILE; allow msgpack on a terminal", SOPT_FORCE},
     {"pid", 0, "PID", "read the live process PID (also: INPUT pid:PID); it keeps running",
      SOPT_PID},
@@ -301,7 +301,7 @@ int session_start(struct session *s)
   clock_gettime(CLOCK_MONOTONIC, &s->ps.last);
   clock_gettime(CLOCK_MONOTONIC, &s->t0);
   /* Refuse an existing output file before reading gigabytes of input. */
-  s->out = o->out_path ? cli_open_output(o->out_path, o->force) : stdout;
+  s->out = o->out_path ? cli_open_output(o->out_path, o->force, &s->out_created) : stdout;
   if (!s->out)
     return EXIT_OUTPUT;
   return EXIT_FOUND;
@@ -533,7 +533,7 @@ int session_close(struct session *s, int rc)
     cli_error("%s: %s", s->o->out_path, strerror(errno));
     rc = EXIT_OUTPUT;
   }
-  if (s->out && s->out != stdout && !s->wrote_meta && !s->o->force)
+  if (s->out && s->out != stdout && !s->wrote_meta && s->out_created)
     unlink(s->o->out_path); /* nothing was carved: leave no empty file behind */
   s->out = NULL;
   if (s->inputs_open)

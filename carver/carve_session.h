@@ -100,6 +100,7 @@ struct session {
   crv_hash_key key;
   const char *key_source;
   FILE *out;
+  int out_created; /* out is a file this run created: unlinked again if nothing was carved */
   struct crv_writer *w;
   int wrote_meta;
   int inputs_open; /* cli_open_inputs succeeded */

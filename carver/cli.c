@@ -94,20 +94,41 @@ int cli_parse_size(const char *s, uint64_t *out)
   return 0;
 }
 
-FILE *cli_open_output(const char *path, int force)
+int cli_open_output_fd(const char *path, int force, int *created)
 {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
   int fd = open(path, flags, 0600);
+  int made = fd >= 0 && !force;
+  struct stat st;
+  if (fd < 0 && errno == EEXIST) {
+    /* A device or FIFO (/dev/null, a pipe to another tool) is written to, not replaced;
+     * opening a regular file write-only without O_TRUNC leaves it as it was. */
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || S_ISREG(st.st_mode))) {
+      close(fd);
+      fd = -1;
+      errno = EEXIST;
+    }
+  }
   if (fd < 0) {
     if (errno == EEXIST)
       cli_error("%s exists; use --force to overwrite it", path);
     else
       cli_error("%s: %s", path, strerror(errno));
-    return NULL;
+    return -1;
   }
-  struct stat st;
   if (force && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
     fchmod(fd, 0600); /* findings hold secrets, also when replacing a file */
+  if (created)
+    *created = made;
+  return fd;
+}
+
+FILE *cli_open_output(const char *path, int force, int *created)
+{
+  int fd = cli_open_output_fd(path, force, created);
+  if (fd < 0)
+    return NULL;
   FILE *f = fdopen(fd, "wb");
   if (!f) {
     cli_error("%s: %s", path, strerror(errno));

@@ -37,8 +37,11 @@ void cli_print_exit_codes(FILE *f);
 int cli_parse_size(const char *s, uint64_t *out);
 int cli_exit_for(crv_err e);
 /* Output files hold secrets: created mode 0600, never replaced without force (then only a
- * regular file is chmod'ed, never a device). NULL after printing the error. */
-FILE *cli_open_output(const char *path, int force);
+ * regular file is chmod'ed, never a device). An existing device or FIFO is written to
+ * without force. *created (may be NULL) says whether this call made a new file, the only
+ * kind the caller may unlink again. -1 or NULL after printing the error. */
+int cli_open_output_fd(const char *path, int force, int *created);
+FILE *cli_open_output(const char *path, int force, int *created);
 
 extern const char *cli_prog;
 void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

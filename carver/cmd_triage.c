@@ -355,13 +355,13 @@ int cmd_triage(int argc, char **argv)
   int tally_ok = 0, tout_ok = 0;
   crvi_html_init(&html);
   if (fmt != TF_NONE) {
-    out = out_path ? cli_open_output(out_path, force) : stdout;
+    out = out_path ? cli_open_output(out_path, force, NULL) : stdout;
     if (!out) {
       rc = EXIT_OUTPUT;
       goto done;
     }
   }
-  if (html_path && !(hf = cli_open_output(html_path, force))) {
+  if (html_path && !(hf = cli_open_output(html_path, force, NULL))) {
     rc = EXIT_OUTPUT;
     goto done;
   }

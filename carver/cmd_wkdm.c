@@ -139,14 +139,9 @@ static int write_file(const char *path, const void *p, size_t n, int force)
     }
     return 0;
   }
-  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      cli_error("%s exists; use --force to overwrite it", path);
-    else
-      cli_error("%s: %s", path, strerror(errno));
+  int fd = cli_open_output_fd(path, force, NULL);
+  if (fd < 0)
     return -1;
-  }
   int r = write_all(fd, p, n);
   int saved = errno;
   if (close(fd) != 0 && r == 0) {

@@ -54,6 +54,37 @@ expect_error o4 5 "-o onto a symlink to an existing file, without --force"
 cmp -s keep.msgpack keep.copy || bad "-o onto a symlink changed the file it points to"
 run o5 scan dump -o "$WORK/no-such-dir/out.msgpack"
 expect_error o5 5 "-o into a directory that does not exist"
+run o6 scan dump -o /dev/null
+no_crash o6
+expect_rc o6 0 "-o /dev/null (a device is written to, not replaced)" &&
+  ok "-o /dev/null: exit 0 without --force"
+rm -f out.fifo
+if mkfifo out.fifo 2>/dev/null; then
+  timeout 60 cat out.fifo >fifo.msgpack & # waits for a writer; bounded in case carver never opens it
+  reader=$!
+  run o7 scan dump --format msgpack -o out.fifo
+  wait "$reader"
+  no_crash o7
+  if expect_rc o7 0 "-o FIFO without --force"; then
+    records stream fifo.msgpack msgpack >/dev/null && ok "-o FIFO: a whole stream reaches the reader" ||
+      bad "-o FIFO: the reader did not get a whole stream"
+  fi
+fi
+
+note "a run that carves nothing removes the file it created, and only that"
+head -c 65536 /dev/zero >nothing.bin
+run o8 scan --base 0x10000 nothing.bin -o none.msgpack
+expect_error o8 4 "a file with no interpreter, -o a new file"
+[ -e none.msgpack ] && bad "the failed run left none.msgpack behind" || ok "no empty output file left behind"
+if [ -p out.fifo ]; then
+  timeout 60 cat out.fifo >/dev/null &
+  reader=$!
+  run o9 scan --base 0x10000 nothing.bin -o out.fifo
+  exec 3<>out.fifo; exec 3>&- # read-write never blocks; lets the reader go if carver never wrote
+  wait "$reader"
+  expect_error o9 4 "a file with no interpreter, -o FIFO"
+  [ -p out.fifo ] && ok "the failed run left the FIFO in place" || bad "the failed run removed the FIFO"
+fi
 
 note "msgpack stream: meta first, summary last, whole records"
 if records stream keep.msgpack msgpack; then
