@@ -7,6 +7,7 @@
  * per-code-point functions (crvi_utf8_put, crvi_json_cp, crvi_repr_cp) remain the reference
  * and the exact path close to a buffer's cap. */
 #include "out/textenc.h"
+#include "out/utf8_simd.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -296,7 +297,10 @@ uint64_t crvi_text_utf8_len(const uint8_t *data, size_t nunits, unsigned kind, u
   size_t i = 0;
   if (kind == 1)
     return total + count_high(data, nunits); /* latin-1: 2 bytes from 0x80 */
+  const struct crvi_utf8_blocks *vec = crvi_utf8_blocks();
   if (kind == 2 && !(flags & CRVI_TEXT_UTF16)) {
+    if (vec)
+      total += vec->ucs2_extra(data, nunits, &i);
     for (; i + 4 <= nunits; i += 4) {
       uint64_t v = load64(data + 2 * i);
       if (!(v & 0xFF80FF80FF80FF80ull))
@@ -313,6 +317,8 @@ uint64_t crvi_text_utf8_len(const uint8_t *data, size_t nunits, unsigned kind, u
     return total;
   }
   if (kind == 4) {
+    if (vec)
+      total += vec->ucs4_extra(data, nunits, &i);
     for (; i < nunits; i++) {
       uint32_t u = span_u32le(data + 4 * i);
       total += (u >= 0x80) + (u >= 0x800) + (u >= 0x10000 && u <= 0x10FFFF); /* U+FFFD: 3 */
@@ -437,12 +443,20 @@ void crvi_text_utf8_step(crvi_buf *out, const uint8_t *data, size_t nunits, unsi
       continue;
     }
     char *o0 = o;
-    if (kind == 1)
+    const struct crvi_utf8_blocks *vec = crvi_utf8_blocks();
+    if (kind == 1) {
+      if (vec)
+        o = vec->latin1(data, nunits, &i, o, end);
       o = l1_utf8(data, nunits, &i, o, end);
-    else if (kind == 2)
+    } else if (kind == 2) {
+      if (vec && !(flags & CRVI_TEXT_UTF16))
+        o = vec->ucs2(data, nunits, &i, o, end);
       o = u2_utf8(data, nunits, flags, &i, o, end);
-    else
+    } else {
+      if (vec)
+        o = vec->ucs4(data, nunits, &i, o, end);
       o = u4_utf8(data, nunits, &i, o, end);
+    }
     crvi_buf_commit(out, (size_t)(o - o0));
   }
   *pos = i;

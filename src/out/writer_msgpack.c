@@ -29,9 +29,18 @@ struct mp_name {
   char enc[32];
 };
 
+/* The last object's region name, encoded: objects come in address order, so most share
+ * their predecessor's region (the same string, by pointer). */
+struct mp_region {
+  const char *name; /* NULL: nothing cached */
+  uint8_t len;
+  char enc[255];
+};
+
 struct mp_state {
   msgpack_packer pk;
   struct mp_name type[CRV_OBJ_TYPE_COUNT], check[CRV_HASH_CHECK_COUNT], status[CRV_STATUS_COUNT];
+  struct mp_region region;
 };
 
 static msgpack_packer *pk_of(struct crv_writer *w)
@@ -236,6 +245,27 @@ static inline crv_err mp_tool(struct crv_writer *w, const char *s)
   return mp_str(w, s);
 }
 
+/* A region name as mp_tool writes it, from the cache when it is the last one again. */
+static crv_err mp_region(struct crv_writer *w, struct mp_region *rc, const char *s)
+{
+  if (!s || s != rc->name) {
+    size_t n = s ? strlen(s) : 0;
+    rc->name = NULL;
+    if (!s || n > sizeof rc->enc - 2 || !crvi_utf8_valid((const uint8_t *)s, n))
+      return mp_tool(w, s);
+    char *q = mp_str_hdr_to(rc->enc, n);
+    memcpy(q, s, n);
+    rc->len = (uint8_t)(q - rc->enc + (ptrdiff_t)n);
+    rc->name = s;
+  }
+  char *p = crvi_buf_room(&w->buf, rc->len);
+  if (!p)
+    return w->buf.err;
+  memcpy(p, rc->enc, rc->len);
+  crvi_buf_commit(&w->buf, rc->len);
+  return CRV_OK;
+}
+
 static void mp_kv_str(struct crv_writer *w, const char *k, const char *v, crv_err *e)
 {
   mp_key(pk_of(w), k);
@@ -385,7 +415,7 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   crv_err e = crvi_w_value(o, &v);
   if (e)
     return e;
-  const struct mp_state *st = w->impl;
+  struct mp_state *st = w->impl;
   size_t n = 11 + (o->type == CRV_OBJ_STR ? 1u : 0u) + (o->ascii >= 0 ? 1u : 0u) +
              (o->interned >= 0 ? 1u : 0u) + (o->proof ? 2u : 0u) + (o->has_offset ? 1u : 0u);
   char *p0, *p;
@@ -433,7 +463,7 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   if (!(p = p0 = crvi_buf_room(b, 8)))
     return b->err;
   crvi_buf_commit(b, (size_t)(MP_LIT(p, "region") - p0));
-  if ((e = mp_tool(w, o->region)) != CRV_OK)
+  if ((e = mp_region(w, &st->region, o->region)) != CRV_OK)
     return e;
 
   if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))

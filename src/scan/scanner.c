@@ -70,9 +70,19 @@ static int grow_scratch(struct scanner *sc, size_t need)
   return 0;
 }
 
+/* The region holding a, trying the current window's region first (most objects, and most
+ * of the free-list pointers in their first word, lie in the region being scanned). */
+static const struct crv_region *region_of(const struct scanner *sc, uint64_t a)
+{
+  const struct crv_region *r = &sc->cfg->space->r[sc->w->region];
+  if (a >= r->start && a < r->end)
+    return r;
+  return crvi_space_find(sc->cfg->space, a);
+}
+
 static int is_pointer(void *user, uint64_t v)
 {
-  return crvi_space_find(((struct scanner *)user)->cfg->space, v) != NULL;
+  return region_of(user, v) != NULL;
 }
 
 /* Bytes [addr, addr+n) of a window; elsewhere, when sc is given, read into dst.
@@ -230,7 +240,7 @@ static void candidate(struct scanner *sc, size_t k, const struct verdict *ahead)
   r = CRV_R_STATIC_FREED;
   if (obj >= cfg->image_start && obj < cfg->image_end && o.status != CRV_STATUS_LIVE)
     goto reject;
-  const struct crv_region *reg = crvi_space_find(cfg->space, obj);
+  const struct crv_region *reg = region_of(sc, obj);
   o.region = reg ? reg->name : NULL;
   o.data = d;
   o.data_len = (size_t)v->info.data_bytes;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "simd.h"
-#include <stdlib.h>
+#include "util/cpu.h"
 #include <string.h>
 
 static size_t skip_words64(const uint8_t *b, size_t o, size_t end, uint64_t t1, uint64_t t2)
@@ -117,8 +117,7 @@ __attribute__((target("avx2"))) static size_t skip_sizes64_avx2(const uint8_t *b
 static int use_avx2(void)
 {
 #ifdef HAVE_AVX2_PATH
-  const char *off = getenv("CARVER_NO_AVX2");
-  return !(off && *off && strcmp(off, "0") != 0) && __builtin_cpu_supports("avx2");
+  return crvi_cpu_has(CRVI_CPU_AVX2);
 #else
   return 0;
 #endif

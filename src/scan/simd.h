@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The two loops that touch every word of a dump, as a portable version and, on x86-64, an
- * AVX2 version chosen at run time (CARVER_NO_AVX2=1 in the environment forces the portable
- * one, for tests). Both versions return the same offsets. */
+ * AVX2 version chosen at run time (CARVER_NO_SIMD=1 in the environment forces the portable
+ * one, for tests; util/cpu.h). Both versions return the same offsets. */
 #ifndef CARVER_SCAN_SIMD_H
 #define CARVER_SCAN_SIMD_H
 #include <stddef.h>

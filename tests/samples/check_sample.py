@@ -20,7 +20,7 @@ and asserts:
             consistent with its type name;
   jsonl     the stream is meta first, objects, summary last (summary.objects agrees);
   chunk-N   for each --chunk-size N, the set of (addr, type, value, status) is identical to
-            the default run; so are threads-1 (--threads 1) and portable (CARVER_NO_AVX2=1,
+            the default run; so are threads-1 (--threads 1) and portable (CARVER_NO_SIMD=1,
             --chunk-size 4096);
   msgpack   `--format msgpack -o FILE` decodes to the same records as the jsonl run.
 Negative samples (no manifest.json, or "negative": true) must yield zero object records.
@@ -617,10 +617,10 @@ def main(argv=None):
 
     base = set(object_key(r) for r in objs)
     # The same objects whatever the read granularity, with or without the reader thread,
-    # and with the portable word loops instead of the AVX2 ones.
+    # and with the portable loops instead of the vector ones (CARVER_NO_SIMD).
     variants = [('chunk-%s' % n, ['--chunk-size', str(n)], None) for n in chunks]
     variants += [('threads-1', ['--threads', '1'], None),
-                 ('portable', ['--chunk-size', '4096'], {'CARVER_NO_AVX2': '1'})]
+                 ('portable', ['--chunk-size', '4096'], {'CARVER_NO_SIMD': '1'})]
     for label, extra, env in variants:
         cmd, q = run_carver(args.carver, sdir, extra, env=env)
         if q.returncode != p.returncode:

@@ -441,6 +441,47 @@ static void test_converters(void)
       j++;
     CHECK_EQ_U64(crvi_json_plain_prefix(d + off, n), j);
   }
+  /* Every mix of sequence lengths across the lanes of a vector: units drawn from a few
+   * classes (1-4 UTF-8 bytes, surrogates, above U+10FFFF), in runs of one class and mixed,
+   * at every length up to several vectors. */
+  static const uint32_t classes[][2] = {{0x20, 0x5F},     {0x80, 0x80},    {0x100, 0x700},
+                                        {0x800, 0xD000},  {0xD800, 0x800}, {0xE000, 0x2000},
+                                        {0x10000, 0xFFFFF}, {0x110000, 0x1000}};
+  for (unsigned kind = 1; kind <= 4; kind *= 2) {
+    for (size_t n = 0; n < 100; n++) {
+      int one_class = (int)rnd_below(2);
+      uint32_t cls = rnd_below(8);
+      for (size_t k = 0; k < n; k++) {
+        uint32_t c = one_class ? cls : rnd_below(8);
+        uint32_t u = classes[c][0] + rnd_below(classes[c][1]);
+        u = kind == 1 ? u & 0xFF : kind == 2 ? u & 0xFFFF : u;
+        for (unsigned b = 0; b < kind; b++)
+          d[k * kind + b] = (uint8_t)(u >> (8 * b));
+      }
+      compare_one(C_UTF8, d, n, kind, 0);
+      if (kind == 2)
+        compare_one(C_UTF8, d, n, kind, CRVI_TEXT_UTF16);
+    }
+  }
+  /* Lengths of values long enough to fill the vector counters' lanes many times over. */
+  {
+    enum { N = 300000 };
+    uint8_t *big = malloc(4 * (size_t)N);
+    CHECK(big != NULL);
+    for (size_t k = 0; big && k < N; k++) {
+      big[2 * k] = 0x00;
+      big[2 * k + 1] = 0x4E; /* U+4E00: 3 bytes */
+    }
+    if (big)
+      CHECK_EQ_U64(crvi_text_utf8_len(big, N, 2, 0), 3 * (uint64_t)N);
+    for (size_t k = 0; big && k < N; k++) {
+      uint32_t u = k % 3 == 0 ? 0x1F600 : k % 3 == 1 ? 0x7FF : 0x110000;
+      memcpy(big + 4 * k, &u, 4);
+    }
+    if (big)
+      CHECK_EQ_U64(crvi_text_utf8_len(big, N, 4, 0), (uint64_t)N / 3 * (4 + 2 + 3));
+    free(big);
+  }
   /* Long valid runs of each class, to exercise the eight-at-a-time paths end to end. */
   for (size_t n = 0; n < 40; n++) {
     for (size_t k = 0; k < n; k++)

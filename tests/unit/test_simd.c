@@ -91,9 +91,9 @@ static size_t walk_words(crvi_skip_words_fn skip, const uint8_t *b, size_t o, si
 static void set_avx2(int on)
 {
   if (on)
-    unsetenv("CARVER_NO_AVX2");
+    unsetenv("CARVER_NO_SIMD");
   else
-    setenv("CARVER_NO_AVX2", "1", 1);
+    setenv("CARVER_NO_SIMD", "1", 1);
 }
 
 static void test_skip_words(void)
