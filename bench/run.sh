@@ -12,7 +12,10 @@
 #                  DIR/dump and is reused when present
 #   --fresh        rebuild the dump even if one exists
 #   --size-mib N   MiB the workload allocates (default 1126, about 1.1 GiB)
-#   --reps N       timed repetitions per tool; the median is reported (default 3)
+#   --reps N       rounds (default 5): each runs cat and every carver variant once, in
+#                  turn; the medians are reported, and the plain-read ratio is the median
+#                  of each carver run against the cat run just before it. strings -a then
+#                  runs N times on its own
 #   --no-build     use $CARVER (default $BUILD_DIR/carver/carver) as it is
 # Environment: BUILD_DIR (default /tmp/bench-build), CARVER, PYTHON (default /usr/bin/python3).
 # Exit status: 0 when every measurement ran (goals missed or not), non-zero otherwise.
@@ -23,7 +26,7 @@ repo=$(cd "$here/.." && pwd)
 work=${CARVER_BENCH_DIR:-}
 workload=strings
 size_mib=1126
-reps=3
+reps=5
 fresh=0
 build=1
 build_dir=${BUILD_DIR:-/tmp/bench-build}
@@ -39,7 +42,7 @@ while [ $# -gt 0 ]; do
     --size-mib) [ $# -ge 2 ] || die "--size-mib needs a value"; size_mib=$2; shift ;;
     --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
@@ -99,53 +102,81 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 failed=0
-# name cmd... ; sets T (median wall seconds), C (median CPU seconds, user + system) and RSS
-# (largest peak RSS, KiB). CPU time is reported too because the wall time of a run on a
-# shared machine also counts the time other jobs held the CPU.
-run_timed() {
-  local name=$1 i t0 t1 rc times=() cpus=() rss=0 m c
+# One timed run of cmd...: sets T1 (wall seconds), C1 (CPU seconds, user + system) and M1
+# (peak RSS, KiB). CPU time is reported too because the wall time of a run on a shared
+# machine also counts the time other jobs held the CPU.
+run_once() {
+  local name=$1 t0 t1 rc
   shift
-  for ((i = 0; i < reps; i++)); do
-    t0=$(now)
-    /usr/bin/time -f '%U %S %M' -o "$work/time.out" "$@" > /dev/null 2> "$work/stderr.out"
-    rc=$?
-    t1=$(now)
-    if [ "$rc" -ne 0 ]; then
-      echo "bench: $name failed (exit $rc):" >&2
-      sed 's/^/  /' "$work/stderr.out" >&2
-      failed=1
-    fi
-    times+=("$(elapsed "$t0" "$t1")")
-    read -r c m < <(tail -n 1 "$work/time.out" | awk '{ printf "%.2f %s\n", $1 + $2, $3 }')
-    case $c in ''|*[!0-9.]*) c=0 ;; esac
-    cpus+=("$c")
-    case $m in ''|*[!0-9]*) m=0 ;; esac
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  T=$(median "${times[@]}")
-  C=$(median "${cpus[@]}")
-  RSS=$rss
-  echo "bench: $name: ${times[*]} s (median $T s; CPU ${cpus[*]} s, median $C s), peak RSS $rss KiB" >&2
+  t0=$(now)
+  /usr/bin/time -f '%U %S %M' -o "$work/time.out" "$@" > /dev/null 2> "$work/stderr.out"
+  rc=$?
+  t1=$(now)
+  if [ "$rc" -ne 0 ]; then
+    echo "bench: $name failed (exit $rc):" >&2
+    sed 's/^/  /' "$work/stderr.out" >&2
+    failed=1
+  fi
+  T1=$(elapsed "$t0" "$t1")
+  read -r C1 M1 < <(tail -n 1 "$work/time.out" | awk '{ printf "%.2f %s\n", $1 + $2, $3 }')
+  case $C1 in ''|*[!0-9.]*) C1=0 ;; esac
+  case $M1 in ''|*[!0-9]*) M1=0 ;; esac
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+
+# The runs of cat and of each carver variant alternate, round after round, so that every
+# carver run has a cat run of the same moment beside it: the plain-read ratio is the
+# median of those pairs' ratios, which drifts in the machine's speed (other jobs, CPU
+# clocks, the page cache) affect far less than separate series would. strings -a, 20-50
+# times slower than carver, runs its own series.
 load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
-echo "bench: ${#files[@]} files, $bytes bytes; $reps runs each; load average $load0" >&2
-run_timed "cat" cat "${files[@]}";                                     t_cat=$T; c_cat=$C
-run_timed "strings -a" strings -a "${files[@]}";                       t_str=$T; c_str=$C
+echo "bench: ${#files[@]} files, $bytes bytes; $reps rounds; load average $load0" >&2
+names=("cat" "carver" "carver 64K" "carver --threads 1" "carver --max-len 1")
 # msgpack to standard output (not to /dev/null with -o --force: carver sets the mode of
 # its output file to 0600, and as root that would be /dev/null's mode)
-run_timed "carver" "$carver" scan "$dump" --format msgpack -q;         t_crv=$T; rss_crv=$RSS
-c_crv=$C
-run_timed "carver 64K" "$carver" scan "$dump" --format msgpack -q --chunk-size 64K
-t_c64=$T; rss_c64=$RSS; c_c64=$C
-# One thread: no reader thread reading ahead (informational; the default uses two when the
-# machine has them).
-run_timed "carver --threads 1" "$carver" scan "$dump" --format msgpack -q --threads 1
-t_ct1=$T; c_ct1=$C
-# The scan alone: every value is over the cap, so carver reads every byte and checks every
-# candidate header but converts and writes no values (informational).
-run_timed "carver --max-len 1" "$carver" scan "$dump" --format msgpack -q --max-len 1
-t_c1=$T; c_c1=$C
+run_variant() {
+  case $1 in
+    0) run_once "${names[0]}" cat "${files[@]}" ;;
+    1) run_once "${names[1]}" "$carver" scan "$dump" --format msgpack -q ;;
+    2) run_once "${names[2]}" "$carver" scan "$dump" --format msgpack -q --chunk-size 64K ;;
+    # One thread: no reader thread reading ahead (informational; the default uses two when
+    # the machine has them).
+    3) run_once "${names[3]}" "$carver" scan "$dump" --format msgpack -q --threads 1 ;;
+    # The scan alone: every value is over the cap, so carver reads every byte and checks
+    # every candidate header but converts and writes no values (informational).
+    4) run_once "${names[4]}" "$carver" scan "$dump" --format msgpack -q --max-len 1 ;;
+  esac
+}
+declare -a W C R P
+for ((i = 0; i < reps; i++)); do
+  for v in 0 1 2 3 4; do
+    run_variant "$v"
+    W[v]+="$T1 "; C[v]+="$C1 "
+    [ "${R[v]:-0}" -lt "$M1" ] && R[v]=$M1
+    [ "$v" = 0 ] && cat_now=$T1
+    [ "$v" -gt 0 ] && P[v]+="$(ratio "$T1" "$cat_now") "
+  done
+done
+for v in 0 1 2 3 4; do
+  # shellcheck disable=SC2086 # the lists are space-separated numbers
+  echo "bench: ${names[v]}: ${W[v]}s (median $(median ${W[v]}) s; CPU ${C[v]}s), peak RSS ${R[v]} KiB${P[v]:+; ratios to the cat run beside it: ${P[v]}}" >&2
+done
+# shellcheck disable=SC2086
+{
+  t_cat=$(median ${W[0]}); c_cat=$(median ${C[0]})
+  t_crv=$(median ${W[1]}); c_crv=$(median ${C[1]}); rss_crv=${R[1]}; p_crv=$(median ${P[1]})
+  t_c64=$(median ${W[2]}); c_c64=$(median ${C[2]}); rss_c64=${R[2]}
+  t_ct1=$(median ${W[3]}); c_ct1=$(median ${C[3]}); p_ct1=$(median ${P[3]})
+  t_c1=$(median ${W[4]}); c_c1=$(median ${C[4]})
+}
+strs=() scpu=()
+for ((i = 0; i < reps; i++)); do
+  run_once "strings -a" strings -a "${files[@]}"
+  strs+=("$T1"); scpu+=("$C1")
+done
+echo "bench: strings -a: ${strs[*]} s" >&2
+t_str=$(median "${strs[@]}"); c_str=$(median "${scpu[@]}")
 # How much carver writes (the values are most of it).
 out_bytes=$("$carver" scan "$dump" --format msgpack -q | wc -c) || failed=1
 
@@ -174,6 +205,7 @@ except Exception:
 
 awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
     -v t_cat="$t_cat" -v t_str="$t_str" -v t_crv="$t_crv" -v t_c64="$t_c64" -v t_c1="$t_c1" -v t_ct1="$t_ct1" -v c_ct1="$c_ct1" \
+    -v p_crv="$p_crv" -v p_ct1="$p_ct1" \
     -v out_bytes="$out_bytes" -v workload="$workload" -v c_cat="$c_cat" -v c_str="$c_str" \
     -v c_crv="$c_crv" -v c_c64="$c_c64" -v c_c1="$c_c1" \
     -v rss="$rss_crv" -v rss64="$rss_c64" -v objects="$objects" -v date="$(date -u +%F)" \
@@ -182,7 +214,7 @@ awk -v bytes="$bytes" -v files="${#files[@]}" -v reps="$reps" \
 function mbs(t) { return t > 0 ? bytes / t / 1e6 : 0 }
 function verdict(ok) { return failed ? "ERROR" : ok ? "PASS" : "MISS" }
 BEGIN {
-  printf "\ncarver benchmark, %s, %d CPUs, %s dump of CPython %s: %d files, %.1f MiB, median of %d\n\n",
+  printf "\ncarver benchmark, %s, %d CPUs, %s dump of CPython %s: %d files, %.1f MiB, median of %d runs\n\n",
          date, cpus, workload, py, files, bytes / 1048576, reps
   printf "%-36s %9s %10s %9s\n", "tool", "seconds", "MB/s", "CPU s"
   printf "%-36s %9.3f %10.1f %9.2f\n", "plain read (cat)", t_cat, mbs(t_cat), c_cat
@@ -195,10 +227,12 @@ BEGIN {
   printf "msgpack output %.1f MB, %.0f%% of the bytes read\n", out_bytes / 1e6, 100 * out_bytes / bytes
   printf "load average %s before, %s after (other load on the machine skews the times)\n\n", load0, load1
   up = t_crv > 0 ? t_str / t_crv : 0
-  down = t_cat > 0 ? t_crv / t_cat : 0
+  down = p_crv
   printf "%-34s %12s %10s %6s\n", "goal", "measured", "target", ""
   printf "%-34s %11.1fx %10s %6s\n", "carver vs strings -a (speed-up)", up, ">= 10x", verdict(up >= 10)
   printf "%-34s %11.2fx %10s %6s\n", "carver vs plain read (slowdown)", down, "<= 3x", verdict(down <= 3)
+  printf "  (median of %d carver/cat ratios, each cat run right before its carver run; the\n", reps
+  printf "  ratio of the medians above is %.2fx; --threads 1: %.2fx)\n", (t_cat > 0 ? t_crv / t_cat : 0), p_ct1
   printf "%-34s %8.1f MiB %10s %6s\n", "carver peak RSS (default chunk)", rss / 1024, "< 128 MiB", verdict(rss / 1024 < 128)
   printf "%-34s %8.1f MiB %10s %6s\n", "carver peak RSS (--chunk-size 64K)", rss64 / 1024, "< 128 MiB", verdict(rss64 / 1024 < 128)
   cup = c_crv > 0 ? c_str / c_crv : 0
