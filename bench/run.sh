@@ -5,8 +5,8 @@
 # against the goals. See bench/README.md. Writes nothing into the repository.
 #
 # Usage: bench/run.sh [--workload W] [--fresh] [--dir DIR] [--size-mib N] [--reps N] [--no-build]
-#   --workload W   strings: nothing but str/bytes objects (default; the worst case)
-#                  mixed: a typical heap, about a third of it str/bytes (mkdump.py --help)
+#   --workload W   mixed: a typical heap, about a third of it str/bytes (the default)
+#                  strings: nothing but str/bytes objects (the worst case; mkdump.py --help)
 #   --dir DIR      work directory (default $CARVER_BENCH_DIR, else /tmp/carver-bench for
 #                  strings and /tmp/carver-bench-mixed for mixed); the dump lives in
 #                  DIR/dump and is reused when present
@@ -24,7 +24,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 work=${CARVER_BENCH_DIR:-}
-workload=strings
+workload=mixed
 size_mib=1126
 reps=5
 fresh=0
@@ -133,8 +133,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 echo "bench: ${#files[@]} files, $bytes bytes; $reps rounds; load average $load0" >&2
 names=("cat" "carver" "carver 64K" "carver --threads 1" "carver --max-len 1")
-# msgpack to standard output (not to /dev/null with -o --force: carver sets the mode of
-# its output file to 0600, and as root that would be /dev/null's mode)
+# msgpack to standard output, redirected to /dev/null
 run_variant() {
   case $1 in
     0) run_once "${names[0]}" cat "${files[@]}" ;;
