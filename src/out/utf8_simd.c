@@ -119,7 +119,7 @@ SSE41 static char *latin1_sse41(const uint8_t *s, size_t n, size_t *ip, char *o,
   return o;
 }
 
-/* UCS-2, 8 units a step: at most 24 bytes from an o < end. */
+/* UCS-2, 8 units a step: at most 28 bytes from an o < end. */
 SSE41 static char *ucs2_sse41(const uint8_t *s, size_t n, size_t *ip, char *o, const char *end)
 {
   size_t i = *ip;
@@ -221,7 +221,7 @@ SSE41 static uint64_t ucs4_extra_sse41(const uint8_t *s, size_t n, size_t *ip)
 static const struct crvi_utf8_blocks sse41_blocks = {latin1_sse41, ucs2_sse41, ucs4_sse41,
                                                      ucs2_extra_sse41, ucs4_extra_sse41};
 
-const struct crvi_utf8_blocks *crvi_utf8_blocks_probe(void)
+static const struct crvi_utf8_blocks *probe(void)
 {
   if (!crvi_cpu_has(CRVI_CPU_SSE41))
     return NULL;
@@ -230,7 +230,7 @@ const struct crvi_utf8_blocks *crvi_utf8_blocks_probe(void)
 }
 
 #else
-const struct crvi_utf8_blocks *crvi_utf8_blocks_probe(void)
+static const struct crvi_utf8_blocks *probe(void)
 {
   return NULL;
 }
@@ -241,7 +241,7 @@ static const struct crvi_utf8_blocks *chosen;
 
 static void choose(void)
 {
-  chosen = crvi_utf8_blocks_probe();
+  chosen = probe();
 }
 
 const struct crvi_utf8_blocks *crvi_utf8_blocks(void)

@@ -27,6 +27,4 @@ struct crvi_utf8_blocks {
 /* The vector converters this CPU can run, or NULL when there are none (another CPU,
  * CARVER_NO_SIMD set). Decided at the first call; later calls return the same. */
 const struct crvi_utf8_blocks *crvi_utf8_blocks(void);
-/* The same, decided again now (for tests that change CARVER_NO_SIMD). */
-const struct crvi_utf8_blocks *crvi_utf8_blocks_probe(void);
 #endif

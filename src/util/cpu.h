@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Which vector instruction sets the loops that touch every byte may use, decided once at
- * run time. CARVER_NO_SIMD=1 in the environment turns them all off (the portable loops
- * then run everywhere; the tests compare both). */
+/* Which vector instruction sets the loops that touch every byte may use, decided at run
+ * time. CARVER_NO_SIMD=1 in the environment turns them all off (the portable loops then run
+ * everywhere; the tests compare both). */
 #ifndef CARVER_UTIL_CPU_H
 #define CARVER_UTIL_CPU_H
 
