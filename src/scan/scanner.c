@@ -178,16 +178,17 @@ static void judge(const struct crv_scan_cfg *cfg, struct scanner *sc, const stru
 }
 
 /* The reader thread's part: judge the window's hits that lie wholly inside it. */
-static void judge_ahead(const void *user, const struct crv_window *w, void *out, size_t n)
+static void judge_ahead(const void *user, const struct crv_window *w, void *out, size_t first,
+                        size_t n)
 {
   const struct crv_scan_cfg *cfg = user;
   struct verdict *v = out;
   uint8_t hbuf[HEADER_MAX];
-  for (size_t k = 0; k < n; k++) {
+  for (size_t i = 0; i < n; i++) {
     const uint8_t *h, *d;
+    const uint64_t hit = w->hits[first + i];
     size_t havail;
-    judge(cfg, NULL, w, w->base + (w->hits[k] >> 1), (int)(w->hits[k] & 1), &v[k], hbuf, &h,
-          &havail, &d);
+    judge(cfg, NULL, w, w->base + (hit >> 1), (int)(hit & 1), &v[i], hbuf, &h, &havail, &d);
   }
 }
 

@@ -12,11 +12,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAX_SLOTS 64u
+/* Hits the reader judges between looks at whether the caller is waiting for the window. */
+#define JUDGE_BATCH 256u
 
 struct slot {
   struct crv_window w;
@@ -47,6 +50,7 @@ struct crv_windows {
   pthread_cond_t cv;
   int quit, done;
   int reader_sleeps, caller_sleeps;
+  atomic_int caller_waiting; /* caller_sleeps, for the reader to read without the lock */
   crv_err err;
   size_t consumed;  /* windows handed to the caller */
   size_t judge_max; /* verdicts per slot at most (CRV_JUDGE_AHEAD_BYTES over the ring) */
@@ -189,9 +193,17 @@ static int produce(struct crv_windows *ws, struct slot *sl)
       sl->judged = p;
       sl->judged_cap = cap;
     }
-    ws->cfg.judge(ws->cfg.judge_user, &sl->w, sl->judged, n);
+    size_t done = 0;
+    while (done < n) {
+      size_t batch = n - done < JUDGE_BATCH ? n - done : JUDGE_BATCH;
+      ws->cfg.judge(ws->cfg.judge_user, &sl->w, (char *)sl->judged + done * ws->cfg.verdict_size,
+                    done, batch);
+      done += batch;
+      if (atomic_load_explicit(&ws->caller_waiting, memory_order_relaxed))
+        break; /* the caller has nothing else to do: it judges the rest */
+    }
     sl->w.judged = sl->judged;
-    sl->w.n_judged = n;
+    sl->w.n_judged = done;
   }
   return 1;
 }
@@ -234,6 +246,7 @@ crv_err crvi_windows_open(struct crv_windows **out, const struct crv_windows_cfg
     return CRV_ERR_NOMEM;
   ws->cfg = *cfg;
   ws->fd = -1;
+  atomic_init(&ws->caller_waiting, 0);
   ws->skip = crvi_skip_words_for(cfg->ptr_size);
   ws->n_slots = 1;
   int threads = cfg->threads;
@@ -293,8 +306,10 @@ const struct crv_window *crvi_windows_next(struct crv_windows *ws, crv_err *err)
   struct slot *sl = &ws->slot[ws->consumed % ws->n_slots];
   while (!sl->ready && !ws->done) {
     ws->caller_sleeps = 1;
+    atomic_store_explicit(&ws->caller_waiting, 1, memory_order_relaxed);
     pthread_cond_wait(&ws->cv, &ws->mu);
     ws->caller_sleeps = 0;
+    atomic_store_explicit(&ws->caller_waiting, 0, memory_order_relaxed);
   }
   const struct crv_window *w = NULL;
   if (sl->ready) {

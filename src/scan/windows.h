@@ -36,9 +36,12 @@ struct crv_windows_cfg {
   unsigned ptr_size; /* 4 or 8 */
   uint64_t text_type, bytes_type;
   int threads; /* 2: read ahead on a second thread; otherwise one thread */
-  /* Optional, reader thread only: fill out[0 .. n) (verdict_size bytes each) for the first
-   * n hits of w. Must only read w and what judge_user points to. */
-  void (*judge)(const void *judge_user, const struct crv_window *w, void *out, size_t n);
+  /* Optional, reader thread only: fill out[0 .. n) (verdict_size bytes each) for hits
+   * first .. first + n - 1 of w. Must only read w and what judge_user points to. The reader
+   * judges a window's hits in batches and stops early when the caller is waiting for that
+   * window (the caller then judges the rest), so that the work splits by who has time. */
+  void (*judge)(const void *judge_user, const struct crv_window *w, void *out, size_t first,
+                size_t n);
   const void *judge_user;
   size_t verdict_size;
 };
