@@ -12,7 +12,11 @@
 #include "util/limits.h"
 #include "util/span.h"
 
-#define COLLECT_BUDGET (256ull << 20) /* bytes read at most to collect samples */
+/* Bytes read at most to collect samples: first a short pass, which is enough when it
+ * confirms a key from the symbols or the environment (or the user gave one); else the
+ * longer one, which a search of the memory for the key needs. */
+#define COLLECT_QUICK (32ull << 20)
+#define COLLECT_BUDGET (256ull << 20)
 #define SEARCH_CHUNK (1u << 20)
 #define SEARCH_ALL_BUDGET (1ull << 30) /* bytes searched outside the image at most */
 
@@ -43,6 +47,12 @@ static int on_sample(void *user, const crv_object *o)
 
 crv_err crvi_key_collect(struct crv_scan_cfg cfg, struct crv_key_samples *out)
 {
+  return crvi_key_collect_upto(cfg, COLLECT_BUDGET, out, NULL);
+}
+
+crv_err crvi_key_collect_upto(struct crv_scan_cfg cfg, uint64_t budget,
+                              struct crv_key_samples *out, int *complete)
+{
   struct collect *c = malloc(sizeof *c);
   crv_summary sum;
   if (!c)
@@ -55,9 +65,11 @@ crv_err crvi_key_collect(struct crv_scan_cfg cfg, struct crv_key_samples *out)
   cfg.on_object = on_sample;
   cfg.on_reject = NULL;
   cfg.user = c;
-  cfg.byte_budget = COLLECT_BUDGET;
+  cfg.byte_budget = budget;
   cfg.progress.fn = NULL;
   crv_err e = crvi_scan(&cfg, &sum);
+  if (complete) /* every sample there is to find here, or all that are wanted */
+    *complete = sum.bytes_scanned < budget || out->n >= CRV_KEY_SAMPLES;
   for (size_t i = 0; i < c->bytes.n && out->n < CRV_KEY_SAMPLES; i++)
     out->s[out->n++] = c->bytes.s[i];
   free(c);
@@ -226,6 +238,33 @@ static int try_key(struct crv_key_choice *out, const struct crv_layout *l,
   return 1;
 }
 
+/* The keys the process itself names (its symbols, its environment), tried in turn. */
+static int try_named_keys(struct crv_key_choice *out, struct crv_space *s,
+                          const struct crv_layout *l, const struct crv_key_samples *smp)
+{
+  crv_hash_key k;
+  uint32_t seed;
+  if (smp->n == 0)
+    return 0;
+  if (s->hints.have_key) {
+    memset(&k, 0, sizeof k);
+    memcpy(k.bytes, s->hints.hash_secret, sizeof k.bytes);
+    if (try_key(out, l, smp, &k, "dynsym"))
+      return 1;
+  }
+  if (s->hints.have_seed) {
+    crvi_hash_key_from_seed(&k, s->hints.seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
+    if (try_key(out, l, smp, &k, "environ"))
+      return 1;
+  }
+  if (crvi_key_env_seed(s, &seed) == 1) {
+    crvi_hash_key_from_seed(&k, seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
+    if (try_key(out, l, smp, &k, "env-string"))
+      return 1;
+  }
+  return 0;
+}
+
 crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
                         struct crv_scan_cfg cfg, const crv_hash_key *given,
                         const char *given_source, struct crv_key_choice *out)
@@ -233,12 +272,11 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
   const struct crv_layout *l = cfg.layout;
   struct crv_key_samples *smp = malloc(sizeof *smp);
   crv_hash_key k;
-  uint32_t seed;
+  int complete = 0;
   memset(out, 0, sizeof *out);
   if (!smp)
     return CRV_ERR_NOMEM;
-  crv_err e = crvi_key_collect(cfg, smp);
-  out->samples = smp->n;
+  crv_err e = crvi_key_collect_upto(cfg, COLLECT_QUICK, smp, &complete);
   if (e != CRV_OK)
     goto done;
   if (given) {
@@ -253,25 +291,16 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
                "hash mismatches are dropped (see --keep-unverified)", out->agree, smp->n);
     goto done;
   }
+  if (try_named_keys(out, s, l, smp))
+    goto done;
+  if (!complete) {
+    if ((e = crvi_key_collect_upto(cfg, COLLECT_BUDGET, smp, &complete)) != CRV_OK)
+      goto done;
+    if (try_named_keys(out, s, l, smp))
+      goto done;
+  }
   if (smp->n == 0)
     goto done;
-  if (s->hints.have_key) {
-    memset(&k, 0, sizeof k);
-    memcpy(k.bytes, s->hints.hash_secret, sizeof k.bytes);
-    if (try_key(out, l, smp, &k, "dynsym"))
-      goto done;
-  }
-  if (s->hints.have_seed) {
-    crvi_hash_key_from_seed(&k, s->hints.seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
-    if (try_key(out, l, smp, &k, "environ"))
-      goto done;
-  }
-  int env = crvi_key_env_seed(s, &seed);
-  if (env == 1) {
-    crvi_hash_key_from_seed(&k, seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
-    if (try_key(out, l, smp, &k, "env-string"))
-      goto done;
-  }
   memset(&k, 0, sizeof k);
   if (try_key(out, l, smp, &k, "zero"))
     goto done;
@@ -280,6 +309,7 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
     goto done;
   }
 done:
+  out->samples = smp->n;
   free(smp);
   return e;
 }

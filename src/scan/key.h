@@ -22,6 +22,10 @@ struct crv_key_samples {
 
 /* A short carving pass (bounded by bytes read) collecting distinct hashed objects. */
 crv_err crvi_key_collect(struct crv_scan_cfg cfg, struct crv_key_samples *out);
+/* The same within budget bytes; *complete (may be NULL): the pass found all the samples it
+ * wants or read the whole space, so a longer pass would find no more. */
+crv_err crvi_key_collect_upto(struct crv_scan_cfg cfg, uint64_t budget,
+                              struct crv_key_samples *out, int *complete);
 
 /* How many samples key (with algorithm algo) reproduces. */
 unsigned crvi_key_agree(enum crv_hash_algo algo, unsigned ptr_size, const crv_hash_key *key,
@@ -51,8 +55,10 @@ struct crv_key_choice {
 
 /* Picks the key: the given one (source "option"/"seed"), then _Py_HashSecret read through
  * .dynsym (hints; the real secret, also under python -E), PYTHONHASHSEED from the process
- * environment (hints) or its environment strings, the zero key, then the search. Every candidate but a given one must be
- * confirmed by the samples. */
+ * environment (hints) or its environment strings, the zero key, then the search. Every
+ * candidate but a given one must be confirmed by the samples. Samples come from a short
+ * pass first (32 MiB); the longer one (256 MiB) runs only when the short one confirmed
+ * no key the process names and there is more to read. */
 crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
                         struct crv_scan_cfg cfg, const crv_hash_key *given,
                         const char *given_source, struct crv_key_choice *out);
