@@ -174,7 +174,8 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
 
 /* Messages quote file names and paths from the input: escape every control byte so that
  * nothing read from evidence can drive the terminal. */
-static void print_message(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void print_message(const char *prefix,
+                                                                 const char *fmt, va_list ap)
 {
   char msg[2048];
   vsnprintf(msg, sizeof msg, fmt, ap);

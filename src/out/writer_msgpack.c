@@ -245,25 +245,22 @@ static inline crv_err mp_tool(struct crv_writer *w, const char *s)
   return mp_str(w, s);
 }
 
-/* A region name as mp_tool writes it, from the cache when it is the last one again. */
-static crv_err mp_region(struct crv_writer *w, struct mp_region *rc, const char *s)
+/* Makes rc hold the encoding of region name s, as mp_tool writes it (strict UTF-8 of at
+ * most 253 bytes); 1 when it does, 0 for a name to write through mp_tool (NULL, longer,
+ * not valid UTF-8). Objects come in address order, so the name is mostly the last one. */
+static int mp_region_cache(struct mp_region *rc, const char *s)
 {
-  if (!s || s != rc->name) {
-    size_t n = s ? strlen(s) : 0;
-    rc->name = NULL;
-    if (!s || n > sizeof rc->enc - 2 || !crvi_utf8_valid((const uint8_t *)s, n))
-      return mp_tool(w, s);
-    char *q = mp_str_hdr_to(rc->enc, n);
-    memcpy(q, s, n);
-    rc->len = (uint8_t)(q - rc->enc + (ptrdiff_t)n);
-    rc->name = s;
-  }
-  char *p = crvi_buf_room(&w->buf, rc->len);
-  if (!p)
-    return w->buf.err;
-  memcpy(p, rc->enc, rc->len);
-  crvi_buf_commit(&w->buf, rc->len);
-  return CRV_OK;
+  if (s && s == rc->name)
+    return 1;
+  size_t n = s ? strlen(s) : 0;
+  rc->name = NULL;
+  if (!s || n > sizeof rc->enc - 2 || !crvi_utf8_valid((const uint8_t *)s, n))
+    return 0;
+  char *q = mp_str_hdr_to(rc->enc, n);
+  memcpy(q, s, n);
+  rc->len = (uint8_t)(q - rc->enc + (ptrdiff_t)n);
+  rc->name = s;
+  return 1;
 }
 
 static void mp_kv_str(struct crv_writer *w, const char *k, const char *v, crv_err *e)
@@ -394,19 +391,33 @@ static crv_err mp_value(struct crv_writer *w, const crvi_value *v)
   return CRV_OK;
 }
 
-/* A repeated name, encoded at init when it could be. */
-static inline crv_err mp_name(struct crv_writer *w, const struct mp_name *nm, const char *s)
+/* Room for the fields of an object record before its value: keys and numbers (under 200
+ * bytes), three names (32 bytes reserved each) and a cached region name (255). */
+#define MP_RECORD_FIXED 640u
+
+/* A string field at p, from its cached encoding when there is one (enc_len > 0: enc holds
+ * enc_len bytes, readable for enc_cap); otherwise the record so far is committed, the
+ * string goes through mp_tool, and a new run is reserved. The position to go on from, or
+ * NULL with *e set. */
+static char *tool_at(struct crv_writer *w, char **p0, char *p, const char *enc, size_t enc_len,
+                     size_t enc_cap, const char *s, crv_err *e)
 {
-  char *p;
-  if (!nm->len || !(p = crvi_buf_room(&w->buf, sizeof nm->enc)))
-    return mp_tool(w, s);
-  memcpy(p, nm->enc, sizeof nm->enc);
-  crvi_buf_commit(&w->buf, nm->len);
-  return CRV_OK;
+  if (enc_len) {
+    memcpy(p, enc, enc_cap);
+    return p + enc_len;
+  }
+  crvi_buf_commit(&w->buf, (size_t)(p - *p0));
+  if ((*e = mp_tool(w, s)) != CRV_OK)
+    return NULL;
+  if (!(*p0 = crvi_buf_room(&w->buf, MP_RECORD_FIXED))) {
+    *e = w->buf.err;
+    return NULL;
+  }
+  return *p0;
 }
 
-/* Room for a run of fixed-size fields of an object record (keys and numbers). */
-#define MP_FIELDS_MAX 128u
+#define NAME_AT(p, nm, s)                                                                    \
+  tool_at(w, &p0, (p), (nm)->enc, (nm)->len, sizeof (nm)->enc, (s), &e)
 
 static crv_err mp_object(struct crv_writer *w, const crv_object *o)
 {
@@ -419,7 +430,7 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   size_t n = 11 + (o->type == CRV_OBJ_STR ? 1u : 0u) + (o->ascii >= 0 ? 1u : 0u) +
              (o->interned >= 0 ? 1u : 0u) + (o->proof ? 2u : 0u) + (o->has_offset ? 1u : 0u);
   char *p0, *p;
-  if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))
+  if (!(p = p0 = crvi_buf_room(b, MP_RECORD_FIXED)))
     return b->err;
   p = mp_map_hdr_to(p, n);
   p = MP_LIT(p, "record");
@@ -427,12 +438,8 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   p = MP_LIT(p, "addr");
   p = mp_uint_to(p, o->addr);
   p = MP_LIT(p, "type");
-  crvi_buf_commit(b, (size_t)(p - p0));
-  if ((e = mp_name(w, &st->type[o->type], crv_obj_type_name(o->type))) != CRV_OK)
+  if (!(p = NAME_AT(p, &st->type[o->type], crv_obj_type_name(o->type))))
     return e;
-
-  if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))
-    return b->err;
   p = MP_LIT(p, "ob_type");
   p = mp_uint_to(p, o->ob_type);
   p = MP_LIT(p, "length");
@@ -452,22 +459,16 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
   p = MP_LIT(p, "hash");
   p = mp_int_to(p, o->hash);
   p = MP_LIT(p, "hash_check");
-  crvi_buf_commit(b, (size_t)(p - p0));
-  if ((e = mp_name(w, &st->check[o->hash_check], crv_hash_check_name(o->hash_check))) != CRV_OK)
+  if (!(p = NAME_AT(p, &st->check[o->hash_check], crv_hash_check_name(o->hash_check))))
     return e;
-  if (!(p = p0 = crvi_buf_room(b, 8)))
-    return b->err;
-  crvi_buf_commit(b, (size_t)(MP_LIT(p, "status") - p0));
-  if ((e = mp_name(w, &st->status[o->status], crv_status_name(o->status))) != CRV_OK)
+  p = MP_LIT(p, "status");
+  if (!(p = NAME_AT(p, &st->status[o->status], crv_status_name(o->status))))
     return e;
-  if (!(p = p0 = crvi_buf_room(b, 8)))
-    return b->err;
-  crvi_buf_commit(b, (size_t)(MP_LIT(p, "region") - p0));
-  if ((e = mp_region(w, &st->region, o->region)) != CRV_OK)
+  p = MP_LIT(p, "region");
+  int cached = mp_region_cache(&st->region, o->region);
+  if (!(p = tool_at(w, &p0, p, st->region.enc, cached ? st->region.len : 0, st->region.len,
+                    o->region, &e)))
     return e;
-
-  if (!(p = p0 = crvi_buf_room(b, MP_FIELDS_MAX)))
-    return b->err;
   if (o->has_offset) { /* where addr lies in the page blob named by region */
     p = MP_LIT(p, "offset");
     p = mp_uint_to(p, o->offset);
@@ -478,16 +479,14 @@ static crv_err mp_object(struct crv_writer *w, const crv_object *o)
     p = MP_LIT(p, "header");
     p = MP_LIT(p, "clobbered");
     p = MP_LIT(p, "proof");
-    crvi_buf_commit(b, (size_t)(p - p0));
-    if ((e = mp_tool(w, o->proof)) != CRV_OK)
+    if (!(p = tool_at(w, &p0, p, NULL, 0, 0, o->proof, &e)))
       return e;
-    if (!(p = p0 = crvi_buf_room(b, 8)))
-      return b->err;
   }
   p = MP_LIT(p, "value");
   crvi_buf_commit(b, (size_t)(p - p0));
   return mp_value(w, &v);
 }
+#undef NAME_AT
 
 static void mp_count_map(struct crv_writer *w, const char *key, size_t n, const char *(*name)(int),
                          const uint64_t *counts)
