@@ -277,6 +277,8 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
   if (!smp)
     return CRV_ERR_NOMEM;
   crv_err e = crvi_key_collect_upto(cfg, COLLECT_QUICK, smp, &complete);
+  if (e == CRV_OK && given && smp->n == 0 && !complete) /* something to check it against */
+    e = crvi_key_collect_upto(cfg, COLLECT_BUDGET, smp, &complete);
   if (e != CRV_OK)
     goto done;
   if (given) {

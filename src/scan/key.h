@@ -57,8 +57,9 @@ struct crv_key_choice {
  * .dynsym (hints; the real secret, also under python -E), PYTHONHASHSEED from the process
  * environment (hints) or its environment strings, the zero key, then the search. Every
  * candidate but a given one must be confirmed by the samples. Samples come from a short
- * pass first (32 MiB); the longer one (256 MiB) runs only when the short one confirmed
- * no key the process names and there is more to read. */
+ * pass first (32 MiB); the longer one (256 MiB) runs only when there is more to read and
+ * the short one confirmed no key the process names (with a given key: found no sample to
+ * check it against). */
 crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
                         struct crv_scan_cfg cfg, const crv_hash_key *given,
                         const char *given_source, struct crv_key_choice *out);
