@@ -84,18 +84,15 @@ static int find_hits(struct slot *sl, const struct crv_windows_cfg *c, crvi_skip
   size_t n = 0;
   for (;;) {
     o = skip(b, o, to, t1, t2);
-    if (o + 64 > to)
-      break;
-    for (size_t end = o + 64; o < end; o += w) {
+    /* the 64-byte block skip stopped at, or what is left of the body after the last one */
+    const size_t end = o + 64 <= to ? o + 64 : to;
+    for (; o < end && o + w <= len; o += w) {
       uint64_t v = span_word(b + o, w);
       if ((v == t1 || v == t2) && push_hit(sl, &n, (uint64_t)o << 1 | (v == t1)))
         return -1;
     }
-  }
-  for (; o < to && o + w <= len; o += w) {
-    uint64_t v = span_word(b + o, w);
-    if ((v == t1 || v == t2) && push_hit(sl, &n, (uint64_t)o << 1 | (v == t1)))
-      return -1;
+    if (end == to)
+      break;
   }
   sl->w.hits = sl->hits;
   sl->w.n_hits = n;
