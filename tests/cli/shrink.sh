@@ -34,12 +34,7 @@ shrink() {
 import json, sys
 s = json.loads(open("out.jsonl").read().splitlines()[-1])
 sys.exit(0 if s.get("holes", 0) == 0 else 1)' 2>/dev/null; then
-      if [ "$gib" -ge 64 ]; then
-        bad "threads $_t: a scan of ${gib} GiB finished within a quarter of a second"
-        return 1
-      fi
-      note "threads $_t: the scan of ${gib} GiB finished before the cut; growing the input"
-      gib=$((gib * 4))
+      grow_input "threads $_t" 64 "a quarter of a second" "the cut" || return 1
       continue
     fi
     break

@@ -36,12 +36,7 @@ interrupt() {
     wait "$_pid"
     RC=$?
     if [ "$RC" -eq 0 ] || [ "$RC" -eq 1 ]; then
-      if [ "$gib" -ge 256 ]; then
-        bad "SIG$_sig: a scan of ${gib} GiB finished within half a second"
-        return 1
-      fi
-      note "SIG$_sig: the scan of ${gib} GiB finished before the signal; growing the input"
-      gib=$((gib * 4))
+      grow_input "SIG$_sig" 256 "half a second" "the signal" || return 1
       continue
     fi
     break
