@@ -238,12 +238,14 @@ static int try_key(struct crv_key_choice *out, const struct crv_layout *l,
   return 1;
 }
 
-/* The keys the process itself names (its symbols, its environment), tried in turn. */
+/* The keys the process itself names (its symbols, its environment), tried in turn.
+ * *env: crvi_key_env_seed's answer (seed in *seed), or -1 before it was asked; it reads the
+ * stack, so it is asked at most once across calls. */
 static int try_named_keys(struct crv_key_choice *out, struct crv_space *s,
-                          const struct crv_layout *l, const struct crv_key_samples *smp)
+                          const struct crv_layout *l, const struct crv_key_samples *smp, int *env,
+                          uint32_t *seed)
 {
   crv_hash_key k;
-  uint32_t seed;
   if (smp->n == 0)
     return 0;
   if (s->hints.have_key) {
@@ -257,8 +259,10 @@ static int try_named_keys(struct crv_key_choice *out, struct crv_space *s,
     if (try_key(out, l, smp, &k, "environ"))
       return 1;
   }
-  if (crvi_key_env_seed(s, &seed) == 1) {
-    crvi_hash_key_from_seed(&k, seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
+  if (*env < 0)
+    *env = crvi_key_env_seed(s, seed);
+  if (*env == 1) {
+    crvi_hash_key_from_seed(&k, *seed, l->bytes_is_str27 ? 2u * l->hdr->ptr_size : 24u);
     if (try_key(out, l, smp, &k, "env-string"))
       return 1;
   }
@@ -272,7 +276,8 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
   const struct crv_layout *l = cfg.layout;
   struct crv_key_samples *smp = malloc(sizeof *smp);
   crv_hash_key k;
-  int complete = 0;
+  int complete = 0, env = -1;
+  uint32_t seed = 0;
   memset(out, 0, sizeof *out);
   if (!smp)
     return CRV_ERR_NOMEM;
@@ -293,12 +298,12 @@ crv_err crvi_key_choose(struct crv_space *s, const struct crv_pytypes *t,
                "hash mismatches are dropped (see --keep-unverified)", out->agree, smp->n);
     goto done;
   }
-  if (try_named_keys(out, s, l, smp))
+  if (try_named_keys(out, s, l, smp, &env, &seed))
     goto done;
   if (!complete) {
     if ((e = crvi_key_collect_upto(cfg, COLLECT_BUDGET, smp, &complete)) != CRV_OK)
       goto done;
-    if (try_named_keys(out, s, l, smp))
+    if (try_named_keys(out, s, l, smp, &env, &seed))
       goto done;
   }
   if (smp->n == 0)
