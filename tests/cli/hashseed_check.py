@@ -82,6 +82,15 @@ def one(label, argv):
               and hc.get("match", 0) > 100 and "reproduces only" not in err,
               "%s dump --hash-seed %d: exit %d, key %s from %s, hash checks %s" % (
                   label, SEED, rc, meta.get("hash_key"), meta.get("hash_key_source"), hc))
+        # the same dump with no option: the key from PYTHONHASHSEED among the environment
+        # strings on its stack
+        rc, recs, err = carve(["scan", ddir, "--no-symbols"])
+        meta, summ = recs[0] if recs else {}, recs[-1] if recs else {}
+        hc = summ.get("by_hash_check", {})
+        check(rc == 0 and meta.get("hash_key_source") == "env-string"
+              and meta.get("hash_key") == want and hc.get("match", 0) > 100,
+              "%s dump, no option: exit %d, key %s from %s, hash checks %s" % (
+                  label, rc, meta.get("hash_key"), meta.get("hash_key_source"), hc))
         # a wrong seed is reported, and verifies nothing
         rc, recs, err = carve(["scan", ddir, "--no-symbols", "--hash-seed", str(SEED + 1)])
         # (empty values hash to 0 under every key: they are the only ones left matching)
